@@ -1,0 +1,147 @@
+#!/usr/bin/env python
+"""Train skip-gram word vectors on the Stanford Sentiment Treebank and plot them.
+
+``python run.py`` does what the assignment's run.py does: 40,000 SGD
+iterations of skip-gram with negative sampling (d = 10, window 5, step 0.3),
+checkpoints every 5,000 iterations, then a 2-D SVD projection of some words
+saved as ``word_vectors.png``.
+"""
+
+import argparse
+import hashlib
+import os
+import random
+import sys
+import time
+
+import numpy as np
+
+from sgd import sgd, SAVE_PARAMS_EVERY, TrainingDiverged
+from utils.checkpoint import CheckpointError
+from utils.treebank import StanfordSentiment, DatasetError, DEFAULT_PATH
+from word2vec import skipgram, negSamplingLossAndGradient, word2vec_sgd_wrapper
+
+DIM = 10            # d, the size of the word vectors
+WINDOW = 5          # C, the largest window size
+STEP = 0.3          # the initial SGD step
+ITERATIONS = 40000
+PRINT_EVERY = 10
+
+VISUALIZE_WORDS = [
+    "great", "cool", "brilliant", "wonderful", "well", "amazing",
+    "worth", "sweet", "enjoyable", "boring", "bad", "dumb",
+    "annoying", "female", "male", "queen", "king", "man", "woman", "rain", "snow",
+    "hail", "coffee", "tea"]
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Train word2vec (skip-gram, negative sampling) on the Stanford Sentiment"
+                    " Treebank, as CS224N Assignment 2 does, and save word_vectors.png.")
+    parser.add_argument("--iterations", type=int, default=ITERATIONS,
+                        help="SGD iterations of 50 windows each (default %(default)s)")
+    parser.add_argument("--data", default=DEFAULT_PATH, metavar="DIR",
+                        help="folder holding datasetSentences.txt (default: %(default)s,"
+                             " filled by get_datasets.sh)")
+    parser.add_argument("--outdir", default=".", metavar="DIR",
+                        help="where the PNG and the checkpoints go (default: the current"
+                             " folder)")
+    parser.add_argument("--no-resume", action="store_true",
+                        help="start fresh even if the output folder holds checkpoints (they"
+                             " are moved aside, not deleted)")
+    parser.add_argument("--checkpoint-every", type=int, default=SAVE_PARAMS_EVERY, metavar="N",
+                        help="save a checkpoint every N iterations (default %(default)s)")
+    args = parser.parse_args(argv)
+    if args.iterations < 1:
+        parser.error("--iterations must be at least 1")
+    if args.checkpoint_every < 1:
+        parser.error("--checkpoint-every must be at least 1")
+    return args
+
+
+def data_fingerprint(path):
+    """SHA-256 of the sentence file: a checkpoint is only valid for the same corpus."""
+    with open(os.path.join(path, "datasetSentences.txt"), "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def plot_word_vectors(wordVectors, tokens, path, words=VISUALIZE_WORDS):
+    """Project the centre vectors of ``words`` to 2-D and save a labelled scatter.
+
+    The projection: centre the chosen vectors, take the SVD of their
+    covariance, keep the first two directions. Words missing from the
+    vocabulary are left out (and named). Returns the (n, 2) coordinates.
+    """
+    import matplotlib
+    matplotlib.use("Agg")  # no screen needed
+    import matplotlib.pyplot as plt
+
+    missing = [w for w in words if w not in tokens]
+    if missing:
+        print("Not in the vocabulary, left out of the plot: %s" % ", ".join(missing))
+    words = [w for w in words if w in tokens]
+    vecs = wordVectors[[tokens[w] for w in words], :]
+    centred = vecs - np.mean(vecs, axis=0)
+    covariance = centred.T @ centred / len(words)
+    U, _, _ = np.linalg.svd(covariance)
+    coord = centred @ U[:, :2]
+
+    fig, ax = plt.subplots(figsize=(8, 6))
+    for (x, y), word in zip(coord, words):
+        ax.text(x, y, word, bbox=dict(facecolor="green", alpha=0.1))
+    pad = 0.05 * (np.ptp(coord, axis=0) + 1e-12)
+    ax.set_xlim(coord[:, 0].min() - pad[0], coord[:, 0].max() + pad[0])
+    ax.set_ylim(coord[:, 1].min() - pad[1], coord[:, 1].max() + pad[1])
+    ax.set_title("Word vectors: first two SVD directions")
+    fig.savefig(path)
+    plt.close(fig)
+    return coord
+
+
+def train(args):
+    random.seed(314)
+    dataset = StanfordSentiment(args.data)
+    tokens = dataset.tokens()
+    nWords = len(tokens)
+
+    # allSentences() and the sampling table are built lazily inside training, so
+    # their random draws come after this seeding, as in the assignment.
+    random.seed(31415)
+    np.random.seed(9265)
+
+    startTime = time.time()
+    wordVectors = np.concatenate(
+        ((np.random.rand(nWords, DIM) - 0.5) / DIM, np.zeros((nWords, DIM))), axis=0)
+    run_info = {"vocabulary": nWords, "dimension": DIM, "path": "exact",
+                "data": data_fingerprint(args.data)}
+    wordVectors = sgd(
+        lambda vec: word2vec_sgd_wrapper(skipgram, tokens, vec, dataset, WINDOW,
+                                         negSamplingLossAndGradient),
+        wordVectors, STEP, args.iterations, None, True, PRINT_EVERY=PRINT_EVERY,
+        checkpoint_dir=args.outdir, save_every=args.checkpoint_every,
+        resume=not args.no_resume, run_info=run_info)
+    print("sanity check: cost at convergence should be around or below 10")
+    print("training took %d seconds" % (time.time() - startTime))
+    return wordVectors, tokens
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    os.makedirs(args.outdir, exist_ok=True)
+    try:
+        wordVectors, tokens = train(args)
+    except (DatasetError, CheckpointError, TrainingDiverged) as err:
+        print("error: %s" % err, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    nWords = len(tokens)
+    # The plot uses the centre vectors v_w (the first half of the rows).
+    png = os.path.join(args.outdir, "word_vectors.png")
+    plot_word_vectors(wordVectors[:nWords], tokens, png)
+    print("Saved %s" % png)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

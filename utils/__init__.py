@@ -1,0 +1,1 @@
+"""Helpers for the word2vec assignment: gradient check, row utilities, treebank reader."""

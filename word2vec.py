@@ -1,0 +1,340 @@
+#!/usr/bin/env python
+"""Skip-gram word2vec: losses, gradients and the SGD wrapper (CS224N Assignment 2).
+
+Notation (the handout's): v_c is the centre word's vector, u_o the true outside
+word's, u_w any outside vector; U stacks the u_w. In this code the *rows* of
+``outsideVectors`` are the u_w (so ``outsideVectors`` is U transposed, (V, d))
+and the rows of ``centerWordVectors`` are the v_w. y is the one-hot true
+distribution, y_hat the softmax prediction, K the number of negative samples.
+
+Run ``python word2vec.py [sigmoid|naiveSoftmaxLossAndGradient|
+negSamplingLossAndGradient|skipgram]`` for the assignment's self-checks.
+"""
+
+import argparse
+import random
+import sys
+
+import numpy as np
+
+from utils.gradcheck import gradcheck_naive
+from utils.utils import normalizeRows
+
+
+def sigmoid(x):
+    """The logistic function 1 / (1 + e^-x), elementwise.
+
+    x -- a scalar or an array of any shape; returns the same kind and shape.
+    Exact for every finite input, without overflow: e^-|x| never exceeds 1,
+    and sigma(x) = 1/(1 + e^-|x|) for x >= 0, e^-|x|/(1 + e^-|x|) for x < 0.
+    """
+    x_arr = np.asarray(x, dtype=float)
+    e = np.exp(-np.abs(x_arr))
+    s = np.where(x_arr >= 0, 1.0, e) / (1.0 + e)
+    return s if np.ndim(x) else float(s)
+
+
+def log_sigmoid(x):
+    """log sigma(x) elementwise, finite for any finite x: -log(1 + e^-x)."""
+    return -np.logaddexp(0.0, -np.asarray(x, dtype=float))
+
+
+def _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors):
+    """Reject arguments a per-pair loss cannot use, naming the expected shape."""
+    if np.ndim(outsideVectors) != 2:
+        raise ValueError("outsideVectors must be a 2-D array (V, d) of outside vectors"
+                         " u_w, one per row; got shape %s" % (np.shape(outsideVectors),))
+    V, d = outsideVectors.shape
+    if np.shape(centerWordVec) != (d,):
+        raise ValueError("centerWordVec must have shape (d,) = (%d,) to match"
+                         " outsideVectors (%d, %d); got shape %s"
+                         % (d, V, d, np.shape(centerWordVec)))
+    if not 0 <= outsideWordIdx < V:
+        raise ValueError("outsideWordIdx %r is out of range: the vocabulary has %d words"
+                         " (indices 0..%d)" % (outsideWordIdx, V, V - 1))
+
+
+def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+    """Naive-softmax loss J = -log y_hat_o and its gradients, for one (c, o) pair.
+
+    centerWordVec -- v_c, shape (d,)
+    outsideWordIdx -- o, the index of the true outside word
+    outsideVectors -- U transposed, shape (V, d): row w is u_w
+    dataset -- unused (kept for the common interface with negative sampling)
+
+    Returns (loss, gradCenterVec (d,) = U (y_hat - y),
+             gradOutsideVecs (V, d) = (y_hat - y) v_c^T, row w being dJ/du_w).
+    The loss is computed as logsumexp(U^T v_c) - u_o^T v_c, finite even when
+    the scores are in the thousands.
+    """
+    _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors)
+    scores = outsideVectors @ centerWordVec             # (V,): u_w^T v_c
+    top = np.max(scores)
+    exp_scores = np.exp(scores - top)                   # shifted: no overflow
+    total = np.sum(exp_scores)
+    loss = top + np.log(total) - scores[outsideWordIdx]
+
+    delta = exp_scores / total                          # y_hat
+    delta[outsideWordIdx] -= 1.0                        # y_hat - y
+    gradCenterVec = delta @ outsideVectors              # U (y_hat - y)
+    gradOutsideVecs = np.outer(delta, centerWordVec)    # (y_hat - y) v_c^T
+    return loss, gradCenterVec, gradOutsideVecs
+
+
+def getNegativeSamples(outsideWordIdx, dataset, K):
+    """K negative word indices, each ``dataset.sampleTokenIdx()`` redrawn while it equals o.
+
+    The order of the draws is part of the assignment's contract: the published
+    numbers depend on it.
+    """
+    negSampleWordIndices = [None] * K
+    for k in range(K):
+        newidx = dataset.sampleTokenIdx()
+        while newidx == outsideWordIdx:
+            newidx = dataset.sampleTokenIdx()
+        negSampleWordIndices[k] = newidx
+    return negSampleWordIndices
+
+
+def neg_sampling_core(center, outside, negatives):
+    """Negative-sampling loss and gradients for a batch of B (c, o) pairs.
+
+    The one place the negative-sampling maths lives: the per-pair function and
+    the batched training engine both call it (a pair is a batch of one).
+
+    center -- v_c of each pair, (B, d)
+    outside -- u_o of each pair, (B, d)
+    negatives -- u_{w_1..w_K} of each pair, (B, K, d); repeats allowed
+
+    J = -log sigma(u_o^T v_c) - sum_k log sigma(-u_{w_k}^T v_c) per pair.
+    Returns (loss (B,), grad_center (B, d) = dJ/dv_c,
+             grad_outside (B, d) = dJ/du_o, grad_negatives (B, K, d) = dJ/du_{w_k}
+             for each draw k; a word drawn n times gets n such rows to sum).
+    """
+    pos = np.einsum("bd,bd->b", outside, center)         # u_o^T v_c
+    neg = np.einsum("bkd,bd->bk", negatives, center)     # u_{w_k}^T v_c
+    loss = -log_sigmoid(pos) - np.sum(log_sigmoid(-neg), axis=1)
+
+    dpos = sigmoid(pos) - 1.0                             # dJ/d(u_o^T v_c)
+    dneg = sigmoid(neg)                                   # dJ/d(u_{w_k}^T v_c)
+    grad_center = dpos[:, None] * outside + np.einsum("bk,bkd->bd", dneg, negatives)
+    grad_outside = dpos[:, None] * center
+    grad_negatives = dneg[:, :, None] * center[:, None, :]
+    return loss, grad_center, grad_outside, grad_negatives
+
+
+def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset,
+                               K=10):
+    """Negative-sampling loss and gradients for one (c, o) pair.
+
+    centerWordVec -- v_c, shape (d,)
+    outsideWordIdx -- o
+    outsideVectors -- U transposed, shape (V, d)
+    dataset -- provides ``sampleTokenIdx()`` for the K negatives
+    K -- number of negative samples; a word drawn several times counts that
+         many times in the loss and the gradient
+
+    Returns (loss, gradCenterVec (d,), gradOutsideVecs (V, d)).
+    """
+    _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors)
+    negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
+
+    loss, grad_center, grad_outside, grad_negatives = neg_sampling_core(
+        centerWordVec[None, :], outsideVectors[outsideWordIdx][None, :],
+        outsideVectors[negSampleWordIndices][None, :, :])
+
+    gradOutsideVecs = np.zeros_like(outsideVectors, dtype=float)
+    gradOutsideVecs[outsideWordIdx] += grad_outside[0]
+    np.add.at(gradOutsideVecs, negSampleWordIndices, grad_negatives[0])  # sums repeats
+    return loss[0], grad_center[0], gradOutsideVecs
+
+
+def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
+             centerWordVectors, outsideVectors, dataset,
+             word2vecLossAndGradient=naiveSoftmaxLossAndGradient):
+    """Skip-gram loss and gradients for one centre word and its window.
+
+    currentCenterWord -- the centre word c (a string)
+    windowSize -- m, the context size (unused by the sum itself)
+    outsideWords -- the outside words of the window (strings), at most 2m
+    word2Ind -- dict word -> index into the vector matrices
+    centerWordVectors -- rows are the v_w, shape (V, d)
+    outsideVectors -- rows are the u_w, shape (V, d)
+    word2vecLossAndGradient -- the per-pair loss to sum
+
+    Returns (loss, gradCenterVecs (V, d), gradOutsideVectors (V, d)): the
+    sums over the outside words; only row c of gradCenterVecs is non-zero.
+    """
+    try:
+        c = word2Ind[currentCenterWord]
+        outside = [word2Ind[w] for w in outsideWords]
+    except KeyError as err:
+        raise ValueError("word %r is not in the vocabulary (word2Ind)" % err.args[0]) from None
+
+    loss = 0.0
+    gradCenterVecs = np.zeros(centerWordVectors.shape)
+    gradOutsideVectors = np.zeros(outsideVectors.shape)
+    centerWordVec = centerWordVectors[c]
+    for o in outside:
+        pair_loss, grad_center, grad_outside = word2vecLossAndGradient(
+            centerWordVec, o, outsideVectors, dataset)
+        loss += pair_loss
+        gradCenterVecs[c] += grad_center
+        gradOutsideVectors += grad_outside
+    return loss, gradCenterVecs, gradOutsideVectors
+
+
+BATCH_SIZE = 50  # windows averaged per call of the wrapper (one SGD step)
+
+
+def word2vec_sgd_wrapper(word2vecModel, word2Ind, wordVectors, dataset, windowSize,
+                         word2vecLossAndGradient=naiveSoftmaxLossAndGradient):
+    """Average loss and gradient over 50 random windows, for SGD.
+
+    wordVectors -- (2V, d): the centre vectors v_w (first V rows) stacked over
+                   the outside vectors u_w (last V rows)
+    windowSize -- C; each window's size is ``random.randint(1, C)``, then
+                  ``dataset.getRandomContext`` draws the window, in that order
+
+    Returns (loss, grad (2V, d)), both averaged over the 50 windows.
+    """
+    if np.ndim(wordVectors) != 2 or wordVectors.shape[0] % 2:
+        raise ValueError("wordVectors must be (2V, d): centre vectors over outside vectors;"
+                         " got shape %s" % (np.shape(wordVectors),))
+    loss = 0.0
+    grad = np.zeros(wordVectors.shape)
+    half = wordVectors.shape[0] // 2
+    centerWordVectors = wordVectors[:half, :]
+    outsideVectors = wordVectors[half:, :]
+    for _ in range(BATCH_SIZE):
+        windowSize1 = random.randint(1, windowSize)
+        centerWord, context = dataset.getRandomContext(windowSize1)
+        c, gin, gout = word2vecModel(centerWord, windowSize1, context, word2Ind,
+                                     centerWordVectors, outsideVectors, dataset,
+                                     word2vecLossAndGradient)
+        loss += c / BATCH_SIZE
+        grad[:half, :] += gin / BATCH_SIZE
+        grad[half:, :] += gout / BATCH_SIZE
+    return loss, grad
+
+
+# ---------------------------------------------------------------------------
+# Self-checks: `python word2vec.py [name]`
+# ---------------------------------------------------------------------------
+
+from utils import published  # noqa: E402  (the checks' data, after the code they check)
+
+
+def _report(ok, what):
+    print("  %s  %s" % ("ok  " if ok else "FAIL", what))
+    return ok
+
+
+def test_sigmoid():
+    """sigmoid's published values and its behaviour at extreme inputs."""
+    print("==== sigmoid ====")
+    ok = True
+    ok &= _report(sigmoid(0) == 0.5, "sigmoid(0) == 0.5")
+    got = sigmoid(np.array([1.0, 2.0, 3.0]))
+    ok &= _report(np.allclose(got, published.SIGMOID_123), "sigmoid([1, 2, 3]) = %s" % got)
+    with np.errstate(over="raise", invalid="raise"):
+        extreme = sigmoid(np.array([-1e4, -1000.0, 50.0, 1e4]))
+    ok &= _report(np.array_equal(extreme, [0.0, 0.0, 1.0, 1.0]),
+                  "sigmoid([-1e4, -1000, 50, 1e4]) = %s, no overflow" % extreme)
+    return ok
+
+
+def _gradcheck_pair_loss(lossfn, name):
+    """Gradient-check a per-pair loss with respect to v_c and to U."""
+    dataset, dummy_vectors, _ = published.dummy_setup()
+    print("==== Gradient check for %s ====" % name)
+
+    def of_center(vec):
+        loss, grad_center, _ = lossfn(vec, 1, dummy_vectors, dataset)
+        return loss, grad_center
+
+    centerVec = np.random.randn(3)
+
+    def of_outside(vec):
+        loss, _, grad_outside = lossfn(centerVec, 1, vec, dataset)
+        return loss, grad_outside
+
+    ok = gradcheck_naive(of_center, np.random.randn(3), name + " gradCenterVec")
+    ok &= gradcheck_naive(of_outside, dummy_vectors, name + " gradOutsideVecs")
+    return ok
+
+
+def test_naiveSoftmaxLossAndGradient():
+    return _gradcheck_pair_loss(naiveSoftmaxLossAndGradient, "naiveSoftmaxLossAndGradient")
+
+
+def test_negSamplingLossAndGradient():
+    return _gradcheck_pair_loss(negSamplingLossAndGradient, "negSamplingLossAndGradient")
+
+
+def _compare_case(case, dummy_tokens, dummy_vectors, dataset, lossfn):
+    """Run one published skipgram case and compare loss and gradients."""
+    center, window, outside = case["args"]
+    loss, gin, gout = skipgram(center, window, outside, dummy_tokens,
+                               dummy_vectors[:5, :], dummy_vectors[5:, :], dataset, lossfn)
+    c = dummy_tokens[center]
+    ok = _report(np.isclose(loss, case["loss"], rtol=1e-10, atol=0),
+                 "skipgram(%r, %d, %s) loss %.14f (published %.14f)"
+                 % (center, window, outside, loss, case["loss"]))
+    ok &= _report(np.allclose(gin[c], case["gradCenter"], atol=1e-8),
+                  "  dJ/dV row %s matches" % center)
+    ok &= _report(np.allclose(gout, case["gradOutside"], atol=1e-8), "  dJ/dU matches")
+    others = np.delete(gin, c, axis=0)
+    ok &= _report(not np.any(others), "  other rows of dJ/dV are zero")
+    return ok
+
+
+def test_skipgram():
+    """The assignment's skipgram check: gradient checks, then the published cases."""
+    dataset, dummy_vectors, dummy_tokens = published.dummy_setup()
+    ok = True
+    print("==== Gradient check for skip-gram with naiveSoftmaxLossAndGradient ====")
+    ok &= gradcheck_naive(lambda vec: word2vec_sgd_wrapper(
+        skipgram, dummy_tokens, vec, dataset, 5, naiveSoftmaxLossAndGradient),
+        dummy_vectors, "naiveSoftmaxLossAndGradient Gradient")
+    print("==== Published skip-gram cases, naive softmax ====")
+    for case in published.SKIPGRAM_SOFTMAX:
+        ok &= _compare_case(case, dummy_tokens, dummy_vectors, dataset,
+                            naiveSoftmaxLossAndGradient)
+    print("==== Gradient check for skip-gram with negSamplingLossAndGradient ====")
+    ok &= gradcheck_naive(lambda vec: word2vec_sgd_wrapper(
+        skipgram, dummy_tokens, vec, dataset, 5, negSamplingLossAndGradient),
+        dummy_vectors, "negSamplingLossAndGradient Gradient")
+    print("==== Published skip-gram cases, negative sampling ====")
+    for case in published.SKIPGRAM_NEGSAMPLING:
+        ok &= _compare_case(case, dummy_tokens, dummy_vectors, dataset,
+                            negSamplingLossAndGradient)
+    return ok
+
+
+CHECKS = {
+    "sigmoid": test_sigmoid,
+    "naiveSoftmaxLossAndGradient": test_naiveSoftmaxLossAndGradient,
+    "negSamplingLossAndGradient": test_negSamplingLossAndGradient,
+    "skipgram": test_skipgram,
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Run the assignment's self-checks of word2vec.py: the published"
+                    " values and numerical gradient checks. Exits non-zero on any failure.")
+    parser.add_argument("function", nargs="?", default="all",
+                        choices=["all"] + list(CHECKS),
+                        help="which function to check (default: all of them)")
+    args = parser.parse_args(argv)
+    names = list(CHECKS) if args.function == "all" else [args.function]
+    results = {name: bool(CHECKS[name]()) for name in names}
+    print()
+    for name, ok in results.items():
+        print("%-30s %s" % (name, "passed" if ok else "FAILED"))
+    return 0 if all(results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
