@@ -1,10 +1,15 @@
 #!/usr/bin/env python
 """Train skip-gram word vectors on the Stanford Sentiment Treebank and plot them.
 
-``python run.py`` does what the assignment's run.py does: 40,000 SGD
-iterations of skip-gram with negative sampling (d = 10, window 5, step 0.3),
-checkpoints every 5,000 iterations, then a 2-D SVD projection of some words
-saved as ``word_vectors.png``.
+``python run.py`` trains as the assignment's run.py does: 40,000 SGD
+iterations of skip-gram with negative sampling (d = 10, window 5, K = 10,
+step 0.3, 50 windows per iteration), checkpoints every 5,000 iterations, then
+a 2-D SVD projection of some words saved as ``word_vectors.png``.
+
+By default the iterations run on the batched engine (batched.py: the same
+objective, sampled with a seeded NumPy Generator; seconds instead of an hour).
+``--exact`` follows the assignment's Python ``random`` stream draw for draw,
+so it prints the numbers the assignment's own code prints.
 """
 
 import argparse
@@ -19,13 +24,15 @@ import numpy as np
 from sgd import sgd, SAVE_PARAMS_EVERY, TrainingDiverged
 from utils.checkpoint import CheckpointError
 from utils.treebank import StanfordSentiment, DatasetError, DEFAULT_PATH
-from word2vec import skipgram, negSamplingLossAndGradient, word2vec_sgd_wrapper
+from batched import BatchedSkipgram, ExactSkipgram
 
 DIM = 10            # d, the size of the word vectors
 WINDOW = 5          # C, the largest window size
 STEP = 0.3          # the initial SGD step
+K = 10              # negative samples per (centre, outside) pair
 ITERATIONS = 40000
 PRINT_EVERY = 10
+SEED = 31415        # Python's seed (exact path) and the batched engine's
 
 VISUALIZE_WORDS = [
     "great", "cool", "brilliant", "wonderful", "well", "amazing",
@@ -49,6 +56,9 @@ def parse_args(argv=None):
     parser.add_argument("--no-resume", action="store_true",
                         help="start fresh even if the output folder holds checkpoints (they"
                              " are moved aside, not deleted)")
+    parser.add_argument("--exact", action="store_true",
+                        help="follow the assignment's random stream draw for draw (slower:"
+                             " minutes instead of seconds) instead of the batched engine")
     parser.add_argument("--checkpoint-every", type=int, default=SAVE_PARAMS_EVERY, metavar="N",
                         help="save a checkpoint every N iterations (default %(default)s)")
     args = parser.parse_args(argv)
@@ -99,37 +109,43 @@ def plot_word_vectors(wordVectors, tokens, path, words=VISUALIZE_WORDS):
 
 
 def train(args):
+    """Train as the assignment does; returns (wordVectors (2V, d), tokens, history)."""
     random.seed(314)
     dataset = StanfordSentiment(args.data)
     tokens = dataset.tokens()
     nWords = len(tokens)
 
-    # allSentences() and the sampling table are built lazily inside training, so
-    # their random draws come after this seeding, as in the assignment.
-    random.seed(31415)
+    # On the exact path allSentences() and the sampling table are built lazily
+    # inside training, so their random draws come after this seeding, as in
+    # the assignment.
+    random.seed(SEED)
     np.random.seed(9265)
 
     startTime = time.time()
     wordVectors = np.concatenate(
         ((np.random.rand(nWords, DIM) - 0.5) / DIM, np.zeros((nWords, DIM))), axis=0)
-    run_info = {"vocabulary": nWords, "dimension": DIM, "path": "exact",
+    if args.exact:
+        engine = ExactSkipgram(dataset, window=WINDOW, K=K, seed=SEED)
+    else:
+        engine = BatchedSkipgram(dataset, window=WINDOW, K=K, seed=SEED)
+    run_info = {"vocabulary": nWords, "dimension": DIM, "window": WINDOW, "K": K,
+                "path": "exact" if args.exact else "batched", "seed": SEED,
                 "data": data_fingerprint(args.data)}
-    wordVectors = sgd(
-        lambda vec: word2vec_sgd_wrapper(skipgram, tokens, vec, dataset, WINDOW,
-                                         negSamplingLossAndGradient),
-        wordVectors, STEP, args.iterations, None, True, PRINT_EVERY=PRINT_EVERY,
-        checkpoint_dir=args.outdir, save_every=args.checkpoint_every,
-        resume=not args.no_resume, run_info=run_info)
+    history = []
+    wordVectors = sgd(engine, wordVectors, STEP, args.iterations, None, True,
+                      PRINT_EVERY=PRINT_EVERY, checkpoint_dir=args.outdir,
+                      save_every=args.checkpoint_every, resume=not args.no_resume,
+                      run_info=run_info, random_sources=[engine], history=history)
     print("sanity check: cost at convergence should be around or below 10")
     print("training took %d seconds" % (time.time() - startTime))
-    return wordVectors, tokens
+    return wordVectors, tokens, history
 
 
 def main(argv=None):
     args = parse_args(argv)
     os.makedirs(args.outdir, exist_ok=True)
     try:
-        wordVectors, tokens = train(args)
+        wordVectors, tokens, history = train(args)
     except (DatasetError, CheckpointError, TrainingDiverged) as err:
         print("error: %s" % err, file=sys.stderr)
         return 1

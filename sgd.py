@@ -161,7 +161,7 @@ def _set_aside_old_checkpoints(directory):
 
 def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVERY=10, *,
         checkpoint_dir=".", save_every=SAVE_PARAMS_EVERY, resume=True, run_info=None,
-        generators=(), keep=3):
+        random_sources=(), keep=3, history=None):
     """Minimise f by stochastic gradient descent.
 
     f -- returns (loss, gradient) at x; the gradient is an array shaped like x
@@ -176,9 +176,11 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
                    moving average 0.95 old + 0.05 new (first: the loss itself)
 
     Keyword-only: ``run_info`` (a JSON-able dict identifying the run; a
-    checkpoint of another run is refused), ``generators`` (numpy Generators
-    whose states the checkpoints hold besides Python's and NumPy's global
-    ones), ``keep`` (checkpoints kept). Ctrl-C saves a checkpoint at the
+    checkpoint of another run is refused), ``random_sources`` (numpy
+    Generators, or objects with get_state/set_state, whose states the
+    checkpoints hold besides Python's and NumPy's global ones), ``keep``
+    (checkpoints kept), ``history`` (a list that receives an (iteration,
+    printed loss) pair at every print, kept across resumes). Ctrl-C saves a checkpoint at the
     current iteration and raises KeyboardInterrupt. A NaN or infinite loss
     raises TrainingDiverged.
     """
@@ -198,13 +200,16 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
             x = saved_x
             step = state["step"]  # the step in force after start_iter's halvings
             exploss = state["exploss"]
-            checkpoint.set_random_states(state["random"], generators)
+            if history is not None:
+                history[:] = [tuple(h) for h in state["history"]]
+            checkpoint.set_random_states(state["random"], random_sources)
             print("Resuming from checkpoint %d in %s" % (start_iter, checkpoint_dir))
     elif useSaved:
         _set_aside_old_checkpoints(checkpoint_dir)
 
     def save(it):
-        checkpoint.save(checkpoint_dir, it, x, step, exploss, run_info, generators, keep)
+        checkpoint.save(checkpoint_dir, it, x, step, exploss, run_info, random_sources, keep,
+                        history)
 
     progress = _Progress(start_iter, iterations)
     last_saved = start_iter
@@ -226,6 +231,8 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
                 exploss = loss if exploss is None else 0.95 * exploss + 0.05 * loss
                 progress.clear()
                 print("iter %d: %f" % (it, exploss))
+                if history is not None:
+                    history.append((it, exploss))
 
             if it % ANNEAL_EVERY == 0:
                 step *= 0.5

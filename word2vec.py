@@ -16,6 +16,7 @@ import random
 import sys
 
 import numpy as np
+from scipy.special import expit
 
 from utils.gradcheck import gradcheck_naive
 from utils.utils import normalizeRows
@@ -25,18 +26,20 @@ def sigmoid(x):
     """The logistic function 1 / (1 + e^-x), elementwise.
 
     x -- a scalar or an array of any shape; returns the same kind and shape.
-    Exact for every finite input, without overflow: e^-|x| never exceeds 1,
-    and sigma(x) = 1/(1 + e^-|x|) for x >= 0, e^-|x|/(1 + e^-|x|) for x < 0.
+    Exact for every finite input, without overflow: with e = e^-|x| <= 1,
+    sigma(x) = 1/(1 + e) for x >= 0 and e/(1 + e) for x < 0.
     """
-    x_arr = np.asarray(x, dtype=float)
-    e = np.exp(-np.abs(x_arr))
-    s = np.where(x_arr >= 0, 1.0, e) / (1.0 + e)
+    s = expit(x)  # SciPy's ufunc evaluates exactly that, in one pass
     return s if np.ndim(x) else float(s)
 
 
-def log_sigmoid(x):
-    """log sigma(x) elementwise, finite for any finite x: -log(1 + e^-x)."""
-    return -np.logaddexp(0.0, -np.asarray(x, dtype=float))
+def softplus(x):
+    """log(1 + e^x) elementwise, finite for any finite x; -log sigma(x) = softplus(-x).
+
+    Written as max(x, 0) + log(1 + e^-|x|) so e^... never overflows (and it
+    is quicker than np.logaddexp).
+    """
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
 def _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors):
@@ -96,31 +99,32 @@ def getNegativeSamples(outsideWordIdx, dataset, K):
     return negSampleWordIndices
 
 
-def neg_sampling_core(center, outside, negatives):
+def neg_sampling_core(center, targets):
     """Negative-sampling loss and gradients for a batch of B (c, o) pairs.
 
     The one place the negative-sampling maths lives: the per-pair function and
     the batched training engine both call it (a pair is a batch of one).
 
     center -- v_c of each pair, (B, d)
-    outside -- u_o of each pair, (B, d)
-    negatives -- u_{w_1..w_K} of each pair, (B, K, d); repeats allowed
+    targets -- (B, K + 1, d): u_o, then the K negatives u_{w_1..w_K} (repeats allowed)
 
-    J = -log sigma(u_o^T v_c) - sum_k log sigma(-u_{w_k}^T v_c) per pair.
-    Returns (loss (B,), grad_center (B, d) = dJ/dv_c,
-             grad_outside (B, d) = dJ/du_o, grad_negatives (B, K, d) = dJ/du_{w_k}
-             for each draw k; a word drawn n times gets n such rows to sum).
+    J = -log sigma(u_o^T v_c) - sum_k log sigma(-u_{w_k}^T v_c) per pair. With
+    the handout's U_{o,{w}} = [u_o, -u_{w_1}, ..., -u_{w_K}] and
+    delta = sigma(U_{o,{w}}^T v_c) - 1 (written answer (g)(ii)):
+    dJ/dv_c = U_{o,{w}} delta, dJ/du_o = delta_0 v_c, dJ/du_{w_k} = -delta_k v_c.
+    Returns (loss (B,), grad_center (B, d), grad_targets (B, K + 1, d)): row 0
+    of grad_targets is dJ/du_o, row k the gradient through the k-th draw (a
+    word drawn n times gets n rows to sum).
     """
-    pos = np.einsum("bd,bd->b", outside, center)         # u_o^T v_c
-    neg = np.einsum("bkd,bd->bk", negatives, center)     # u_{w_k}^T v_c
-    loss = -log_sigmoid(pos) - np.sum(log_sigmoid(-neg), axis=1)
-
-    dpos = sigmoid(pos) - 1.0                             # dJ/d(u_o^T v_c)
-    dneg = sigmoid(neg)                                   # dJ/d(u_{w_k}^T v_c)
-    grad_center = dpos[:, None] * outside + np.einsum("bk,bkd->bd", dneg, negatives)
-    grad_outside = dpos[:, None] * center
-    grad_negatives = dneg[:, :, None] * center[:, None, :]
-    return loss, grad_center, grad_outside, grad_negatives
+    sign = np.full(targets.shape[1], -1.0)
+    sign[0] = 1.0
+    scores = np.matmul(targets, center[:, :, None])[:, :, 0]     # u^T v_c, (B, K + 1)
+    z = scores * sign                                              # U_{o,{w}}^T v_c
+    loss = np.sum(softplus(-z), axis=1)                            # -sum log sigma(z)
+    dscores = (sigmoid(z) - 1.0) * sign                            # dJ/d(u^T v_c)
+    grad_center = np.matmul(dscores[:, None, :], targets)[:, 0, :]
+    grad_targets = dscores[:, :, None] * center[:, None, :]
+    return loss, grad_center, grad_targets
 
 
 def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset,
@@ -139,13 +143,12 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
     _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors)
     negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
 
-    loss, grad_center, grad_outside, grad_negatives = neg_sampling_core(
-        centerWordVec[None, :], outsideVectors[outsideWordIdx][None, :],
-        outsideVectors[negSampleWordIndices][None, :, :])
+    indices = [outsideWordIdx] + negSampleWordIndices
+    loss, grad_center, grad_targets = neg_sampling_core(
+        centerWordVec[None, :], outsideVectors[indices][None, :, :])
 
     gradOutsideVecs = np.zeros_like(outsideVectors, dtype=float)
-    gradOutsideVecs[outsideWordIdx] += grad_outside[0]
-    np.add.at(gradOutsideVecs, negSampleWordIndices, grad_negatives[0])  # sums repeats
+    np.add.at(gradOutsideVecs, indices, grad_targets[0])  # repeated negatives add up
     return loss[0], grad_center[0], gradOutsideVecs
 
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import ROOT
 
@@ -13,10 +14,11 @@ def _run(*args, cwd=ROOT):
                           capture_output=True, text=True, timeout=600)
 
 
-def test_run_trains_and_plots(treebank_dir, tmp_path):
+@pytest.mark.parametrize("path", [[], ["--exact"]], ids=["batched", "exact"])
+def test_run_trains_and_plots(treebank_dir, tmp_path, path):
     out_dir = tmp_path / "out"
     r = _run("--iterations", "200", "--data", str(treebank_dir), "--outdir", str(out_dir),
-             )
+             "--checkpoint-every", "100", *path)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     iters = [l for l in lines if l.startswith("iter ")]
@@ -24,9 +26,9 @@ def test_run_trains_and_plots(treebank_dir, tmp_path):
     assert "sanity check: cost at convergence should be around or below 10" in lines
     png = out_dir / "word_vectors.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    params = np.load(out_dir / "saved_params_200.npy", allow_pickle=False) \
-        if (out_dir / "saved_params_200.npy").exists() else None
-    assert params is None or np.all(np.isfinite(params))
+    params = np.load(out_dir / "saved_params_200.npy", allow_pickle=False)
+    assert params.shape[1] == 10 and np.all(np.isfinite(params))
+    assert (out_dir / "saved_params_100.npy").exists()
 
 
 def test_missing_dataset_is_one_clear_line(tmp_path):

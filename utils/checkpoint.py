@@ -90,33 +90,52 @@ def set_numpy_legacy_state(state):
     np.random.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
 
 
-def random_states(generators=()):
-    """Every random source of a run: Python's, NumPy's global, each Generator."""
+def _source_state(source):
+    if isinstance(source, np.random.Generator):
+        return source.bit_generator.state
+    return source.get_state()
+
+
+def _set_source_state(source, state):
+    if isinstance(source, np.random.Generator):
+        source.bit_generator.state = state
+    else:
+        source.set_state(state)
+
+
+def random_states(sources=()):
+    """Every random source of a run: Python's, NumPy's global, and each of ``sources``.
+
+    A source is a numpy Generator or any object with JSON-able
+    ``get_state()``/``set_state(state)`` (such as the batched engine).
+    """
     return {"python": python_random_state(),
             "numpy_legacy": numpy_legacy_state(),
-            "generators": [g.bit_generator.state for g in generators]}
+            "sources": [_source_state(s) for s in sources]}
 
 
-def set_random_states(states, generators=()):
+def set_random_states(states, sources=()):
     set_python_random_state(states["python"])
     set_numpy_legacy_state(states["numpy_legacy"])
-    if len(states["generators"]) != len(generators):
-        raise CheckpointError("the checkpoint holds %d random generator states, this run has %d"
-                              % (len(states["generators"]), len(generators)))
-    for g, s in zip(generators, states["generators"]):
-        g.bit_generator.state = s
+    if len(states["sources"]) != len(sources):
+        raise CheckpointError("the checkpoint holds %d extra random states, this run has %d"
+                              % (len(states["sources"]), len(sources)))
+    for source, state in zip(sources, states["sources"]):
+        _set_source_state(source, state)
 
 
 # ---- save and load ----------------------------------------------------------
 
-def save(directory, iteration, params, step, exploss, run_info=None, generators=(), keep=3):
+def save(directory, iteration, params, step, exploss, run_info=None, random_sources=(),
+         keep=3, history=None):
     """Write checkpoint ``iteration`` atomically and keep only the newest ``keep``.
 
     params -- the parameter array (any shape)
     step -- the step size in force for the *next* iteration
     exploss -- the moving-average loss printed so far (None before the first print)
     run_info -- a JSON-able dict identifying the run (compared on resume)
-    generators -- numpy Generators whose states are saved with the others
+    random_sources -- Generators or engines whose states are saved with the others
+    history -- the (iteration, printed loss) pairs so far, for the loss curve
     """
     os.makedirs(directory, exist_ok=True)
     params = np.ascontiguousarray(params)
@@ -131,7 +150,8 @@ def save(directory, iteration, params, step, exploss, run_info=None, generators=
              "params_sha256": digest,
              "params_shape": list(params.shape),
              "run": run_info or {},
-             "random": random_states(generators)}
+             "history": [list(h) for h in history or []],
+             "random": random_states(random_sources)}
     data = json.dumps(state).encode("utf-8")
     _atomic_write(state_path(directory, iteration), lambda f: f.write(data))
     for old in list_iterations(directory)[keep:]:

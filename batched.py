@@ -1,0 +1,360 @@
+"""The batched, row-sparse training engine behind ``python run.py``.
+
+It optimises the same objective as ``word2vec_sgd_wrapper`` with ``skipgram``
+and ``negSamplingLossAndGradient``: each iteration takes 50 windows (size
+drawn uniformly from 1..C, centre and context as ``getRandomContext`` defines
+them, over the subsampled corpus as ``allSentences`` defines it), K negatives
+per (centre, outside) pair from the count**0.75 table (redrawn while equal to
+the outside word), and returns the loss summed over each window's pairs and
+averaged over the 50 windows, with its gradient.
+
+What makes it fast:
+
+* sampling does not depend on the parameters, so the windows and negatives of
+  a whole chunk of iterations are drawn at once, vectorised, with a seeded
+  ``numpy.random.Generator``; each chunk has its own generator derived from
+  (seed, chunk number), so any iteration can be reproduced on resume;
+* the loss and gradient of all pairs of an iteration come from one call of
+  ``word2vec.neg_sampling_core``, the same code the per-pair functions use;
+* the gradient is a ``RowSparseGrad`` of the few thousand rows an iteration
+  touches, summed over repeated rows with an index plan made while sampling,
+  so no 2V x d array is ever allocated per iteration.
+"""
+
+import random
+
+import numpy as np
+
+from sgd import RowSparseGrad
+from utils.treebank import CORPUS_COPIES, build_sample_table
+from word2vec import BATCH_SIZE, getNegativeSamples, neg_sampling_core
+
+CHUNK_ITERATIONS = 1000  # iterations sampled at once
+
+
+class SubsampledCorpus:
+    """``allSentences()`` as flat arrays: token ids and sentence starts/lengths.
+
+    dataset -- a StanfordSentiment (its sentences, tokens and reject probabilities)
+    rng -- the Generator that decides which occurrences are dropped
+
+    The definition is the assignment's: 30 copies of the corpus, an occurrence
+    of word i dropped with probability rejectProb[i], sentences of fewer than 2
+    kept words dropped.
+    """
+
+    def __init__(self, dataset, rng, copies=CORPUS_COPIES):
+        tokens = dataset.tokens()
+        sentences = dataset.sentences()
+        ids = np.fromiter((tokens[w] for s in sentences for w in s), dtype=np.int64)
+        lengths = np.fromiter((len(s) for s in sentences), dtype=np.int64)
+        sentence_of = np.repeat(np.arange(len(sentences)), lengths)
+
+        reject = dataset.rejectProb()[np.tile(ids, copies)]
+        keep = (reject <= 0) | (rng.random(reject.shape[0]) >= reject)
+        copy_sentence = (np.repeat(np.arange(copies), ids.shape[0]) * len(sentences)
+                         + np.tile(sentence_of, copies))[keep]
+        kept_ids = np.tile(ids, copies)[keep]
+
+        kept_len = np.bincount(copy_sentence, minlength=copies * len(sentences))
+        long_enough = kept_len[copy_sentence] > 1
+        self.ids = kept_ids[long_enough]
+        self.lengths = kept_len[kept_len > 1]
+        self.starts = np.concatenate(([0], np.cumsum(self.lengths)[:-1]))
+
+    def __len__(self):
+        return self.lengths.shape[0]
+
+
+class Chunk:
+    """The sampled pairs of ``n`` consecutive iterations and their scatter plan.
+
+    centers -- (P,) centre word of every (c, o) pair, iteration by iteration
+    windows -- (P,) the window each pair comes from
+    targets -- (P, K + 1) the outside word o, then its K negatives
+    pair_bounds -- (n + 1,) iteration j's pairs are pair_bounds[j]:pair_bounds[j + 1]
+    entry_bounds, slot, row_bounds, rows -- how iteration j's gradient entries
+        [centres, targets] sum onto its distinct rows (see _plan_scatter)
+    """
+
+
+class BatchedSkipgram:
+    """f(x) for ``sgd``: one iteration of batched skip-gram with negative sampling.
+
+    dataset -- a StanfordSentiment
+    window -- C, the largest window size
+    K -- negatives per (centre, outside) pair
+    seed -- decides the subsampled corpus and every later draw
+    batch -- windows per iteration (50, as in the assignment)
+
+    Call it with the (2V, d) parameters (centre vectors over outside vectors);
+    it returns (loss, RowSparseGrad) for the next iteration. ``get_state`` and
+    ``set_state`` (the iteration counter) let a checkpoint resume it exactly.
+    """
+
+    def __init__(self, dataset, window=5, K=10, seed=31415, batch=BATCH_SIZE,
+                 chunk_iterations=CHUNK_ITERATIONS):
+        self.window, self.K, self.seed, self.batch = int(window), int(K), int(seed), int(batch)
+        self.chunk_iterations = int(chunk_iterations)
+        self.V = len(dataset.tokens())
+        self.corpus = SubsampledCorpus(dataset, self._rng(0))
+        self.table = np.asarray(build_sample_table(dataset.sampling_probabilities(),
+                                                   dataset.tablesize), dtype=np.int64)
+        self.iteration = 0
+        self._chunk = None
+        self._chunk_index = -1
+
+    def _rng(self, *key):
+        """An independent Generator for (seed, key): chunk k uses key (1, k)."""
+        return np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(self.seed, spawn_key=key)))
+
+    # ---- state for checkpoints -------------------------------------------
+
+    def get_state(self):
+        return {"iteration": self.iteration, "seed": self.seed}
+
+    def set_state(self, state):
+        if state["seed"] != self.seed:
+            raise ValueError("the checkpoint was made with seed %d, this run uses %d"
+                             % (state["seed"], self.seed))
+        self.iteration = int(state["iteration"])
+
+    # ---- sampling ---------------------------------------------------------
+
+    def sample_windows(self, rng, n):
+        """n windows: (window sizes (n,), centre ids (n,), context mask and ids (n, 2C)).
+
+        Exactly getRandomContext's definition: a sentence uniformly over the
+        subsampled corpus, a position uniformly in it, up to C1 words each side,
+        occurrences of the centre word removed, drawn again if none remain.
+        """
+        C = self.window
+        corpus = self.corpus
+        sizes = rng.integers(1, C + 1, size=n)
+        offsets = np.concatenate((np.arange(-C, 0), np.arange(1, C + 1)))
+        centers = np.empty(n, dtype=np.int64)
+        context = np.empty((n, 2 * C), dtype=np.int64)
+        valid = np.zeros((n, 2 * C), dtype=bool)
+        todo = np.arange(n)
+        while todo.size:
+            sent = rng.integers(0, len(corpus), size=todo.size)
+            length = corpus.lengths[sent]
+            pos = rng.integers(0, length)
+            where = pos[:, None] + offsets
+            inside = ((np.abs(offsets) <= sizes[todo, None]) & (where >= 0)
+                      & (where < length[:, None]))
+            flat = corpus.starts[sent, None] + np.clip(where, 0, length[:, None] - 1)
+            words = corpus.ids[flat]
+            center = corpus.ids[corpus.starts[sent] + pos]
+            ok = inside & (words != center[:, None])
+            centers[todo], context[todo], valid[todo] = center, words, ok
+            todo = todo[~ok.any(axis=1)]  # no context left: draw those windows again
+        return sizes, centers, valid, context
+
+    def sample_negatives(self, rng, outsides):
+        """(P, K) negatives from the count**0.75 table, none equal to its pair's outside word."""
+        tablesize = self.table.shape[0]
+        negs = self.table[rng.integers(0, tablesize, size=(outsides.shape[0], self.K))]
+        clash = negs == outsides[:, None]
+        while clash.any():
+            negs[clash] = self.table[rng.integers(0, tablesize, size=int(clash.sum()))]
+            clash = negs == outsides[:, None]
+        return negs
+
+    def sample_chunk(self, index):
+        """Sample iterations [index * n, (index + 1) * n) and plan their scatter-adds."""
+        n, B, K, V = self.chunk_iterations, self.batch, self.K, self.V
+        rng = self._rng(1, index)
+        _, centers, valid, context = self.sample_windows(rng, n * B)
+        win, slot = np.nonzero(valid)            # pairs, window by window
+        chunk = Chunk()
+        chunk.start = index * n
+        chunk.centers = centers[win]
+        chunk.windows = win  # which window (of the chunk's n * 50) each pair belongs to
+        outsides = context[win, slot]
+        # Row rank 0 is the outside word, ranks 1..K its negatives (neg_sampling_core's layout).
+        chunk.targets = np.concatenate(
+            (outsides[:, None], self.sample_negatives(rng, outsides)), axis=1)
+
+        per_iter = np.bincount(win // B, minlength=n)
+        chunk.pair_bounds = np.concatenate(([0], np.cumsum(per_iter)))
+        self._plan_scatter(chunk, per_iter)
+        return chunk
+
+    def _plan_scatter(self, chunk, per_iter):
+        """Precompute, per iteration, how its gradient entries sum onto distinct rows.
+
+        Iteration j's entries are laid out as [centre rows (P_j), then V + the
+        target rows of each pair (P_j * (K + 1))], the order in which
+        ``__call__`` concatenates the gradients. For every entry the plan gives
+        ``slot``, the index of its row among the iteration's distinct rows, and
+        for every iteration those distinct ``rows``. Done for the whole chunk at
+        once, with a scratch table of (iteration, row) cells instead of a sort.
+        """
+        T, V = self.K + 1, self.V
+        n = per_iter.shape[0]
+        it_of_pair = np.repeat(np.arange(n), per_iter)
+        entries = per_iter * (1 + T)
+        entry_bounds = np.concatenate(([0], np.cumsum(entries)))
+        local = np.arange(it_of_pair.shape[0]) - chunk.pair_bounds[it_of_pair]
+        base = entry_bounds[it_of_pair]
+
+        rows = np.empty(entry_bounds[-1], dtype=np.int64)
+        rows[base + local] = chunk.centers
+        rows[(base + per_iter[it_of_pair] + local * T)[:, None] + np.arange(T)] = \
+            V + chunk.targets
+        it_of_entry = np.repeat(np.arange(n), entries)
+
+        # Each (iteration, row) cell of the scratch table ends up holding the
+        # position of one of its entries: that entry represents the row.
+        E = rows.shape[0]
+        rep = np.empty(E, dtype=np.int64)
+        group = 100  # iterations per scratch table: 100 * 2V cells
+        scratch = np.empty(group * 2 * V, dtype=np.int64)
+        for g0 in range(0, n, group):
+            e0, e1 = entry_bounds[g0], entry_bounds[min(g0 + group, n)]
+            cells = (it_of_entry[e0:e1] - g0) * (2 * V) + rows[e0:e1]
+            scratch[cells] = np.arange(e0, e1)
+            rep[e0:e1] = scratch[cells]
+        is_rep = rep == np.arange(E)
+        reps_before = np.concatenate(([0], np.cumsum(is_rep)))
+        chunk.entry_bounds = entry_bounds
+        chunk.row_bounds = reps_before[entry_bounds]
+        chunk.slot = reps_before[rep] - chunk.row_bounds[it_of_entry]
+        chunk.rows = rows[is_rep]
+
+    def _chunk_for(self, iteration):
+        """The chunk holding ``iteration``, sampled when first needed."""
+        index = iteration // self.chunk_iterations
+        if index != self._chunk_index:
+            self._chunk = self.sample_chunk(index)
+            self._chunk_index = index
+        return self._chunk
+
+    # ---- one iteration -------------------------------------------------------
+
+    def pairs(self, iteration):
+        """An iteration's pairs: (windows (P,) numbered 0..49, centers (P,),
+        targets (P, K + 1): o first, then its negatives)."""
+        chunk = self._chunk_for(iteration)
+        j = iteration - chunk.start
+        a, b = chunk.pair_bounds[j], chunk.pair_bounds[j + 1]
+        return chunk.windows[a:b] - j * self.batch, chunk.centers[a:b], chunk.targets[a:b]
+
+    def __call__(self, x):
+        iteration = self.iteration
+        chunk = self._chunk_for(iteration)
+        j = iteration - chunk.start
+        a, b = chunk.pair_bounds[j], chunk.pair_bounds[j + 1]
+        d = x.shape[1]
+
+        loss, g_center, g_targets = neg_sampling_core(x[chunk.centers[a:b]],
+                                                      x[self.V + chunk.targets[a:b]])
+
+        values = np.concatenate((g_center, g_targets.reshape(-1, d)))
+        e0, e1 = chunk.entry_bounds[j], chunk.entry_bounds[j + 1]
+        r0, r1 = chunk.row_bounds[j], chunk.row_bounds[j + 1]
+        # Sum the entries of each distinct row: one bincount over (slot, dim) cells.
+        cells = (chunk.slot[e0:e1, None] * d + np.arange(d)).ravel()
+        summed = np.bincount(cells, weights=values.ravel(), minlength=(r1 - r0) * d)
+        summed = summed.reshape(r1 - r0, d) / self.batch
+        self.iteration = iteration + 1
+        return np.sum(loss) / self.batch, RowSparseGrad(chunk.rows[r0:r1], summed)
+
+
+def sum_by_key(keys, values):
+    """Distinct keys (sorted) and the sum of the value rows of each.
+
+    keys -- (n,) integers; values -- (n, d). Each sum is accumulated
+    sequentially in input order, starting from 0.0 (np.bincount's order), so
+    it rounds exactly like a loop of ``acc += value``.
+    """
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    d = values.shape[1]
+    cells = (inverse[:, None] * d + np.arange(d)).ravel()
+    sums = np.bincount(cells, weights=values.ravel(), minlength=distinct.shape[0] * d)
+    return distinct, sums.reshape(-1, d)
+
+
+class ExactSkipgram:
+    """f(x) for ``sgd`` that follows the assignment's random stream draw for draw.
+
+    It makes exactly the calls ``word2vec_sgd_wrapper(skipgram, ...,
+    negSamplingLossAndGradient)`` makes on Python's ``random`` (window size,
+    ``getRandomContext``, K negatives per outside word, in that order), then
+    computes all pairs at once with ``neg_sampling_core`` and sums the
+    gradient rows in the same order as the per-window code (pair, then window,
+    then iteration), so the loss and the updated parameters are the same
+    numbers, without a 2V x d array per pair.
+
+    dataset -- a StanfordSentiment; tokens -- its word -> index dict
+    seed -- the Python seed set before training (used to rebuild the lazily
+    built ``allSentences()`` identically when a run resumes)
+    """
+
+    def __init__(self, dataset, window=5, K=10, batch=BATCH_SIZE, seed=31415):
+        self.dataset, self.window, self.K, self.batch = dataset, int(window), int(K), int(batch)
+        self.tokens = dataset.tokens()
+        self.V = len(self.tokens)
+        self.seed = seed
+
+    # The run's Python random state is saved by the checkpoint itself; what this
+    # engine must restore is the subsampled corpus, which the first iteration
+    # built from the seeded stream (after drawing the first window size).
+    def get_state(self):
+        return {"seed": self.seed}
+
+    def set_state(self, state):
+        saved = random.getstate()
+        random.seed(state["seed"])
+        random.randint(1, self.window)
+        self.dataset.allSentences()
+        self.dataset.sampleTable()
+        random.setstate(saved)
+
+    def __call__(self, x):
+        dataset, tokens, K, B, V = self.dataset, self.tokens, self.K, self.batch, self.V
+        centers, targets, window_of_pair, window_losses = [], [], [], []
+        n_pairs = 0
+        for w in range(B):
+            size = random.randint(1, self.window)
+            center, context = dataset.getRandomContext(size)
+            c = tokens[center]
+            for word in context:
+                o = tokens[word]
+                centers.append(c)
+                targets.append([o] + getNegativeSamples(o, dataset, K))
+            window_of_pair.extend([w] * len(context))
+            window_losses.append((n_pairs, n_pairs + len(context)))
+            n_pairs += len(context)
+        centers = np.array(centers)
+        targets = np.array(targets)
+        window_of_pair = np.array(window_of_pair)
+        d = x.shape[1]
+
+        pair_loss, g_center, g_targets = neg_sampling_core(x[centers], x[V + targets])
+
+        # The loss as the wrapper adds it: per window, then (window / 50) in turn.
+        loss = 0.0
+        pl = pair_loss.tolist()
+        for a, b in window_losses:
+            c = 0.0
+            for value in pl[a:b]:
+                c += value
+            loss += c / B
+
+        # Outside rows: per pair, then per window (as skipgram adds pair gradients).
+        P, T = targets.shape
+        pair_keys = np.repeat(np.arange(P), T) * (2 * V) + V + targets.ravel()
+        keys, sums = sum_by_key(pair_keys, g_targets.reshape(-1, d))
+        pair = keys // (2 * V)
+        keys, out_sums = sum_by_key(window_of_pair[pair] * (2 * V) + keys % (2 * V), sums)
+        # Centre rows: per window.
+        ckeys, c_sums = sum_by_key(window_of_pair * (2 * V) + centers, g_center)
+        # Then divide each window's gradient by 50 and add the windows up in order.
+        win_keys = np.concatenate((ckeys, keys))
+        win_sums = np.concatenate((c_sums, out_sums)) / B
+        order = np.argsort(win_keys // (2 * V), kind="stable")  # window order
+        rows, summed = sum_by_key(win_keys[order] % (2 * V), win_sums[order])
+        return loss, RowSparseGrad(rows, summed)
