@@ -22,12 +22,13 @@ What makes it fast:
 """
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from sgd import RowSparseGrad
 from utils.treebank import CORPUS_COPIES, build_sample_table
-from word2vec import BATCH_SIZE, getNegativeSamples, neg_sampling_core
+from word2vec import BATCH_SIZE, getNegativeSamples, neg_sampling_core, target_gradients
 
 CHUNK_ITERATIONS = 1000  # iterations sampled at once
 
@@ -72,6 +73,7 @@ class Chunk:
     centers -- (P,) centre word of every (c, o) pair, iteration by iteration
     windows -- (P,) the window each pair comes from
     targets -- (P, K + 1) the outside word o, then its K negatives
+    target_rows -- V + targets, their rows in the (2V, d) parameters
     pair_bounds -- (n + 1,) iteration j's pairs are pair_bounds[j]:pair_bounds[j + 1]
     entry_bounds, slot, row_bounds, rows -- how iteration j's gradient entries
         [centres, targets] sum onto its distinct rows (see _plan_scatter)
@@ -103,6 +105,8 @@ class BatchedSkipgram:
         self.iteration = 0
         self._chunk = None
         self._chunk_index = -1
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._ahead = None  # (chunk number, future) being sampled in the background
 
     def _rng(self, *key):
         """An independent Generator for (seed, key): chunk k uses key (1, k)."""
@@ -176,6 +180,7 @@ class BatchedSkipgram:
         # Row rank 0 is the outside word, ranks 1..K its negatives (neg_sampling_core's layout).
         chunk.targets = np.concatenate(
             (outsides[:, None], self.sample_negatives(rng, outsides)), axis=1)
+        chunk.target_rows = V + chunk.targets  # their rows in the stacked (2V, d) matrix
 
         per_iter = np.bincount(win // B, minlength=n)
         chunk.pair_bounds = np.concatenate(([0], np.cumsum(per_iter)))
@@ -203,7 +208,7 @@ class BatchedSkipgram:
         rows = np.empty(entry_bounds[-1], dtype=np.int64)
         rows[base + local] = chunk.centers
         rows[(base + per_iter[it_of_pair] + local * T)[:, None] + np.arange(T)] = \
-            V + chunk.targets
+            chunk.target_rows
         it_of_entry = np.repeat(np.arange(n), entries)
 
         # Each (iteration, row) cell of the scratch table ends up holding the
@@ -228,8 +233,13 @@ class BatchedSkipgram:
         """The chunk holding ``iteration``, sampled when first needed."""
         index = iteration // self.chunk_iterations
         if index != self._chunk_index:
-            self._chunk = self.sample_chunk(index)
+            ahead = self._ahead
+            if ahead is not None and ahead[0] == index:
+                self._chunk = ahead[1].result()
+            else:
+                self._chunk = self.sample_chunk(index)
             self._chunk_index = index
+            self._ahead = (index + 1, self._pool.submit(self.sample_chunk, index + 1))
         return self._chunk
 
     # ---- one iteration -------------------------------------------------------
@@ -249,10 +259,12 @@ class BatchedSkipgram:
         a, b = chunk.pair_bounds[j], chunk.pair_bounds[j + 1]
         d = x.shape[1]
 
-        loss, g_center, g_targets = neg_sampling_core(x[chunk.centers[a:b]],
-                                                      x[self.V + chunk.targets[a:b]])
+        # take() is the quick way to gather rows.
+        center = x.take(chunk.centers[a:b], axis=0)
+        loss, g_center, dscores = neg_sampling_core(
+            center, x.take(chunk.target_rows[a:b], axis=0))
 
-        values = np.concatenate((g_center, g_targets.reshape(-1, d)))
+        values = np.concatenate((g_center, target_gradients(dscores, center).reshape(-1, d)))
         e0, e1 = chunk.entry_bounds[j], chunk.entry_bounds[j + 1]
         r0, r1 = chunk.row_bounds[j], chunk.row_bounds[j + 1]
         # Sum the entries of each distinct row: one bincount over (slot, dim) cells.
@@ -333,7 +345,9 @@ class ExactSkipgram:
         window_of_pair = np.array(window_of_pair)
         d = x.shape[1]
 
-        pair_loss, g_center, g_targets = neg_sampling_core(x[centers], x[V + targets])
+        center_vecs = x[centers]
+        pair_loss, g_center, dscores = neg_sampling_core(center_vecs, x[V + targets])
+        g_targets = target_gradients(dscores, center_vecs)
 
         # The loss as the wrapper adds it: per window, then (window / 50) in turn.
         loss = 0.0

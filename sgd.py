@@ -54,7 +54,8 @@ def apply_update(x, grad, step):
     Arrays are updated in place (a plain number cannot be, hence the return).
     """
     if isinstance(grad, RowSparseGrad):
-        x[grad.rows] -= step * grad.values
+        # Rows are distinct, so gather-update-scatter is exact (take() is quicker).
+        x[grad.rows] = x.take(grad.rows, axis=0) - step * grad.values
     else:
         x -= step * grad
     return x

@@ -103,7 +103,7 @@ def neg_sampling_core(center, targets):
     """Negative-sampling loss and gradients for a batch of B (c, o) pairs.
 
     The one place the negative-sampling maths lives: the per-pair function and
-    the batched training engine both call it (a pair is a batch of one).
+    the batched training engines all call it (a pair is a batch of one).
 
     center -- v_c of each pair, (B, d)
     targets -- (B, K + 1, d): u_o, then the K negatives u_{w_1..w_K} (repeats allowed)
@@ -112,9 +112,12 @@ def neg_sampling_core(center, targets):
     the handout's U_{o,{w}} = [u_o, -u_{w_1}, ..., -u_{w_K}] and
     delta = sigma(U_{o,{w}}^T v_c) - 1 (written answer (g)(ii)):
     dJ/dv_c = U_{o,{w}} delta, dJ/du_o = delta_0 v_c, dJ/du_{w_k} = -delta_k v_c.
-    Returns (loss (B,), grad_center (B, d), grad_targets (B, K + 1, d)): row 0
-    of grad_targets is dJ/du_o, row k the gradient through the k-th draw (a
-    word drawn n times gets n rows to sum).
+
+    Returns (loss (B,), grad_center (B, d) = dJ/dv_c, dscores (B, K + 1)):
+    dscores[b, k] = dJ/d(u_k^T v_c), so the gradient through target k is
+    dscores[b, k] * v_c (``target_gradients``); a word drawn n times gets n
+    such terms to sum. The batched engine sums them as a matrix product
+    instead of forming every term.
     """
     sign = np.full(targets.shape[1], -1.0)
     sign[0] = 1.0
@@ -123,8 +126,12 @@ def neg_sampling_core(center, targets):
     loss = np.sum(softplus(-z), axis=1)                            # -sum log sigma(z)
     dscores = (sigmoid(z) - 1.0) * sign                            # dJ/d(u^T v_c)
     grad_center = np.matmul(dscores[:, None, :], targets)[:, 0, :]
-    grad_targets = dscores[:, :, None] * center[:, None, :]
-    return loss, grad_center, grad_targets
+    return loss, grad_center, dscores
+
+
+def target_gradients(dscores, center):
+    """dJ/du for each target of each pair, (B, K + 1, d): dscores[b, k] * v_c[b]."""
+    return dscores[:, :, None] * center[:, None, :]
 
 
 def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset,
@@ -144,11 +151,12 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
     negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
 
     indices = [outsideWordIdx] + negSampleWordIndices
-    loss, grad_center, grad_targets = neg_sampling_core(
-        centerWordVec[None, :], outsideVectors[indices][None, :, :])
+    center = centerWordVec[None, :]
+    loss, grad_center, dscores = neg_sampling_core(center, outsideVectors[indices][None, :, :])
 
     gradOutsideVecs = np.zeros_like(outsideVectors, dtype=float)
-    np.add.at(gradOutsideVecs, indices, grad_targets[0])  # repeated negatives add up
+    # Repeated negatives add up.
+    np.add.at(gradOutsideVecs, indices, target_gradients(dscores, center)[0])
     return loss[0], grad_center[0], gradOutsideVecs
 
 
