@@ -25,6 +25,7 @@ from sgd import sgd, SAVE_PARAMS_EVERY, TrainingDiverged
 from utils.checkpoint import CheckpointError
 from utils.treebank import StanfordSentiment, DatasetError, DEFAULT_PATH
 from batched import BatchedSkipgram, ExactSkipgram
+from export import plot_loss_curve, save_vectors
 
 DIM = 10            # d, the size of the word vectors
 WINDOW = 5          # C, the largest window size
@@ -155,7 +156,12 @@ def main(argv=None):
     # The plot uses the centre vectors v_w (the first half of the rows).
     png = os.path.join(args.outdir, "word_vectors.png")
     plot_word_vectors(wordVectors[:nWords], tokens, png)
-    print("Saved %s" % png)
+    saved = [png]
+    saved += save_vectors(args.outdir, wordVectors, tokens)
+    if history:
+        saved.append(os.path.join(args.outdir, "loss_curve.png"))
+        plot_loss_curve(history, saved[-1])
+    print("Saved %s" % ", ".join(saved))
     return 0
 
 

@@ -1,0 +1,91 @@
+#!/usr/bin/env python
+"""Query trained word vectors: nearest neighbours and analogies, by cosine similarity.
+
+A word's vector is [v_w, u_w], its centre and outside vectors concatenated
+(the vectors of vectors.txt), read from the folder where run.py saved
+wordVectors.npy and vocab.txt.
+
+    python explore.py --vectors DIR --neighbours good -k 10
+    python explore.py --vectors DIR --analogy man king woman
+
+``--analogy A B C`` answers "A is to B as C is to ?": it ranks the words by
+cosine similarity with B - A + C (unit vectors; A, B and C left out), so
+``man king woman`` hopes for "queen".
+"""
+
+import argparse
+import sys
+
+from export import (UnknownWordError, VectorsError, analogy, load_vectors,
+                    nearest_neighbours, word_vectors)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Nearest neighbours and analogies of trained word vectors, by cosine"
+                    " similarity of the words' [v_w, u_w] (centre and outside vectors"
+                    " concatenated).",
+        epilog="Example: --analogy man king woman answers 'man is to king as woman is to"
+               " ?', ranking words by cosine with king - man + woman.")
+    parser.add_argument("--vectors", default=".", metavar="DIR",
+                        help="folder holding wordVectors.npy and vocab.txt as run.py saves"
+                             " them (default: the current folder)")
+    parser.add_argument("--neighbours", "--neighbors", metavar="WORD", action="append",
+                        default=[],
+                        help="print the k nearest neighbours of WORD (may be repeated)")
+    parser.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"), action="append",
+                        default=[],
+                        help="'A is to B as C is to ?': print the k words closest to"
+                             " B - A + C, A, B and C excluded (may be repeated)")
+    parser.add_argument("-k", type=int, default=10,
+                        help="how many words to print (default %(default)s)")
+    args = parser.parse_args(argv)
+    if not args.neighbours and not args.analogy:
+        parser.error("nothing to do: give --neighbours WORD and/or --analogy A B C")
+    if args.k < 1:
+        parser.error("-k must be at least 1")
+    return args
+
+
+def _lookup(word, tokens):
+    """The word as the vocabulary spells it: as given, else lower-cased (the corpus is)."""
+    if word not in tokens and word.lower() in tokens:
+        return word.lower()
+    return word
+
+
+def _print_ranked(ranked):
+    width = max(len(w) for w, _ in ranked)
+    for rank, (word, similarity) in enumerate(ranked, start=1):
+        print("  %3d  %-*s  %.4f" % (rank, width, word, similarity))
+
+
+def run(args):
+    wordVectors, words, tokens = load_vectors(args.vectors)
+    vectors = word_vectors(wordVectors)
+    for word in args.neighbours:
+        word = _lookup(word, tokens)
+        ranked = nearest_neighbours(vectors, words, word, args.k)
+        print("Nearest neighbours of %r (cosine similarity):" % word)
+        _print_ranked(ranked)
+    for a, b, c in args.analogy:
+        a, b, c = (_lookup(w, tokens) for w in (a, b, c))
+        ranked = analogy(vectors, words, a, b, c, args.k)
+        print("%s : %s :: %s : ?   (cosine with %s - %s + %s)" % (a, b, c, b, a, c))
+        _print_ranked(ranked)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        run(args)
+    except (UnknownWordError, VectorsError) as err:
+        print("error: %s" % err, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
