@@ -1,5 +1,6 @@
 """sgd.py: the update, the schedule, the printing and checkpoint resume."""
 
+import io
 import random
 import re
 import subprocess
@@ -106,3 +107,23 @@ def test_nan_loss_stops_with_a_message(tmp_path):
     with pytest.raises(TrainingDiverged, match=r"at iteration 3\b.*smaller"):
         calls = iter([1.0, 2.0, float("nan")])
         sgd(lambda x: (next(calls), x), np.ones(2), 0.1, 10, PRINT_EVERY=100)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_line_only_on_a_terminal(monkeypatch, capsys):
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stdout", term)
+    sgd(lambda x: (1.0, np.zeros(1)), np.zeros(1), 0.1, 20, PRINT_EVERY=10)
+    out = term.getvalue()
+    assert "it/s" in out and "ETA" in out
+    # The iter lines stay whole: the progress line is erased before each one.
+    lines = [l.split("\r\x1b[K")[-1] for l in out.split("\n")]
+    assert [l for l in lines if l.startswith("iter")] == ["iter 10: 1.000000", "iter 20: 1.000000"]
+    monkeypatch.undo()
+    sgd(lambda x: (1.0, np.zeros(1)), np.zeros(1), 0.1, 20, PRINT_EVERY=10)
+    redirected = capsys.readouterr().out
+    assert "\r" not in redirected and "it/s" not in redirected
