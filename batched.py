@@ -22,6 +22,7 @@ What makes it fast:
 """
 
 import random
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -30,7 +31,8 @@ from sgd import RowSparseGrad
 from utils.treebank import CORPUS_COPIES, build_sample_table
 from word2vec import BATCH_SIZE, getNegativeSamples, neg_sampling_core, target_gradients
 
-CHUNK_ITERATIONS = 1000  # iterations sampled at once
+CHUNK_ITERATIONS = 500   # iterations sampled at once
+SCRATCH_CELLS = 1 << 22  # size of the scatter-planning table (int32 cells)
 
 
 class SubsampledCorpus:
@@ -88,6 +90,7 @@ class BatchedSkipgram:
     K -- negatives per (centre, outside) pair
     seed -- decides the subsampled corpus and every later draw
     batch -- windows per iteration (50, as in the assignment)
+    dim -- d, the number of columns of the parameters it will be called with
 
     Call it with the (2V, d) parameters (centre vectors over outside vectors);
     it returns (loss, RowSparseGrad) for the next iteration. ``get_state`` and
@@ -95,8 +98,10 @@ class BatchedSkipgram:
     """
 
     def __init__(self, dataset, window=5, K=10, seed=31415, batch=BATCH_SIZE,
-                 chunk_iterations=CHUNK_ITERATIONS):
+                 chunk_iterations=CHUNK_ITERATIONS, dim=10):
         self.window, self.K, self.seed, self.batch = int(window), int(K), int(seed), int(batch)
+        self.dim = int(dim)  # d, the width of the vectors it will be called with
+        self._dims = np.arange(self.dim)
         self.chunk_iterations = int(chunk_iterations)
         self.V = len(dataset.tokens())
         self.corpus = SubsampledCorpus(dataset, self._rng(0))
@@ -106,6 +111,8 @@ class BatchedSkipgram:
         self._chunk = None
         self._chunk_index = -1
         self._pool = ThreadPoolExecutor(max_workers=1)
+        self._scratch = None
+        self._scratch_lock = threading.Lock()
         self._ahead = None  # (chunk number, future) being sampled in the background
 
     def _rng(self, *key):
@@ -174,12 +181,13 @@ class BatchedSkipgram:
         win, slot = np.nonzero(valid)            # pairs, window by window
         chunk = Chunk()
         chunk.start = index * n
-        chunk.centers = centers[win]
-        chunk.windows = win  # which window (of the chunk's n * 50) each pair belongs to
+        chunk.centers = centers[win].astype(np.int32)
+        chunk.windows = win.astype(np.int32)  # which window (of the chunk's n * 50) each pair belongs to
         outsides = context[win, slot]
         # Row rank 0 is the outside word, ranks 1..K its negatives (neg_sampling_core's layout).
         chunk.targets = np.concatenate(
             (outsides[:, None], self.sample_negatives(rng, outsides)), axis=1)
+        chunk.targets = chunk.targets.astype(np.int32)
         chunk.target_rows = V + chunk.targets  # their rows in the stacked (2V, d) matrix
 
         per_iter = np.bincount(win // B, minlength=n)
@@ -205,28 +213,35 @@ class BatchedSkipgram:
         local = np.arange(it_of_pair.shape[0]) - chunk.pair_bounds[it_of_pair]
         base = entry_bounds[it_of_pair]
 
-        rows = np.empty(entry_bounds[-1], dtype=np.int64)
+        rows = np.empty(entry_bounds[-1], dtype=np.int32)
         rows[base + local] = chunk.centers
         rows[(base + per_iter[it_of_pair] + local * T)[:, None] + np.arange(T)] = \
             chunk.target_rows
         it_of_entry = np.repeat(np.arange(n), entries)
 
         # Each (iteration, row) cell of the scratch table ends up holding the
-        # position of one of its entries: that entry represents the row.
+        # position of one of its entries: that entry represents the row. The
+        # table is kept between chunks (its pages are touched once) and covers
+        # as many iterations at a time as fit in SCRATCH_CELLS.
         E = rows.shape[0]
-        rep = np.empty(E, dtype=np.int64)
-        group = 100  # iterations per scratch table: 100 * 2V cells
-        scratch = np.empty(group * 2 * V, dtype=np.int64)
-        for g0 in range(0, n, group):
-            e0, e1 = entry_bounds[g0], entry_bounds[min(g0 + group, n)]
-            cells = (it_of_entry[e0:e1] - g0) * (2 * V) + rows[e0:e1]
-            scratch[cells] = np.arange(e0, e1)
-            rep[e0:e1] = scratch[cells]
-        is_rep = rep == np.arange(E)
-        reps_before = np.concatenate(([0], np.cumsum(is_rep)))
+        rep = np.empty(E, dtype=np.int32)
+        group = max(1, SCRATCH_CELLS // (2 * V))
+        with self._scratch_lock:
+            if self._scratch is None:
+                self._scratch = np.zeros(group * 2 * V, dtype=np.int32)
+            scratch = self._scratch
+            for g0 in range(0, n, group):
+                e0, e1 = entry_bounds[g0], entry_bounds[min(g0 + group, n)]
+                cells = (it_of_entry[e0:e1] - g0) * (2 * V) + rows[e0:e1]
+                scratch[cells] = np.arange(e0, e1, dtype=np.int32)
+                rep[e0:e1] = scratch[cells]
+        is_rep = rep == np.arange(E, dtype=np.int32)
+        reps_before = np.zeros(E + 1, dtype=np.int32)
+        np.cumsum(is_rep, out=reps_before[1:])
         chunk.entry_bounds = entry_bounds
         chunk.row_bounds = reps_before[entry_bounds]
         chunk.slot = reps_before[rep] - chunk.row_bounds[it_of_entry]
+        chunk.slot_d = chunk.slot.astype(np.int64) * self.dim  # first cell of its row
         chunk.rows = rows[is_rep]
 
     def _chunk_for(self, iteration):
@@ -257,20 +272,28 @@ class BatchedSkipgram:
         chunk = self._chunk_for(iteration)
         j = iteration - chunk.start
         a, b = chunk.pair_bounds[j], chunk.pair_bounds[j + 1]
-        d = x.shape[1]
+        d = self.dim
+        if x.shape != (2 * self.V, d):
+            raise ValueError("the parameters must have shape (2V, d) = (%d, %d); got %s"
+                             % (2 * self.V, d, x.shape))
 
         # take() is the quick way to gather rows.
         center = x.take(chunk.centers[a:b], axis=0)
         loss, g_center, dscores = neg_sampling_core(
             center, x.take(chunk.target_rows[a:b], axis=0))
 
-        values = np.concatenate((g_center, target_gradients(dscores, center).reshape(-1, d)))
+        # The entries in the plan's order: centre rows, then each pair's targets.
+        P = b - a
+        values = np.empty((chunk.entry_bounds[j + 1] - chunk.entry_bounds[j], d))
+        values[:P] = g_center
+        target_gradients(dscores, center, out=values[P:].reshape(P, -1, d))
         e0, e1 = chunk.entry_bounds[j], chunk.entry_bounds[j + 1]
         r0, r1 = chunk.row_bounds[j], chunk.row_bounds[j + 1]
         # Sum the entries of each distinct row: one bincount over (slot, dim) cells.
-        cells = (chunk.slot[e0:e1, None] * d + np.arange(d)).ravel()
-        summed = np.bincount(cells, weights=values.ravel(), minlength=(r1 - r0) * d)
-        summed = summed.reshape(r1 - r0, d) / self.batch
+        cells = chunk.slot_d[e0:e1, None] + self._dims
+        summed = np.bincount(cells.ravel(), weights=values.ravel(), minlength=(r1 - r0) * d)
+        summed = summed.reshape(r1 - r0, d)
+        summed /= self.batch
         self.iteration = iteration + 1
         return np.sum(loss) / self.batch, RowSparseGrad(chunk.rows[r0:r1], summed)
 

@@ -36,7 +36,7 @@ class Replay:
 
 @pytest.mark.parametrize("iteration", [0, 7, 63])
 def test_batched_equals_skipgram_on_the_same_draws(dataset, iteration):
-    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=32)
+    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=32, dim=5)
     V = eng.V
     words = list(dataset.tokens())
     x = _vectors(V)
@@ -64,7 +64,7 @@ def test_batched_equals_skipgram_on_the_same_draws(dataset, iteration):
 
 
 def test_batched_gradcheck(dataset, capsys):
-    eng = BatchedSkipgram(dataset, window=2, K=3, seed=1, chunk_iterations=4)
+    eng = BatchedSkipgram(dataset, window=2, K=3, seed=1, chunk_iterations=4, dim=3)
     x = _vectors(eng.V, d=3, seed=2)
 
     def f(v):
@@ -119,7 +119,7 @@ def test_subsampled_corpus_matches_the_definition(dataset):
 
 def _train(dataset, iterations, seed=7):
     np.random.seed(0)
-    eng = BatchedSkipgram(dataset, window=3, K=5, seed=seed, chunk_iterations=16)
+    eng = BatchedSkipgram(dataset, window=3, K=5, seed=seed, chunk_iterations=16, dim=4)
     x = np.concatenate(((np.random.rand(eng.V, 4) - 0.5) / 4, np.zeros((eng.V, 4))))
     return sgd(eng, x, 0.3, iterations, PRINT_EVERY=10 ** 9)
 
