@@ -221,24 +221,29 @@ stage_sst() {
     fi
 }
 
-# sst_from_source PATH LABEL : stage from a folder or a zip.
-sst_from_source() {
-    local src=$1 label=$2
+# from_source KIND PATH LABEL : stage data set KIND (sst or ptb) from a folder
+# or a zip, through KIND_root (where the files are inside it) and stage_KIND.
+from_source() {
+    local kind=$1 src=$2 label=$3 name
+    case $kind in
+        sst) name="the Stanford Sentiment Treebank" ;;
+        *)   name="the PTB sentiment trees" ;;
+    esac
     if [ -d "$src" ]; then
-        say "Copying the Stanford Sentiment Treebank from folder $src ..."
-        stage_sst "$(sst_root "$src")" "$label"
+        say "Copying $name from folder $src ..."
+        "stage_$kind" "$("${kind}_root" "$src")" "$label"
     elif [ -f "$src" ]; then
         if ! is_zip_file "$src"; then
             err "$label ($src) is neither a folder nor a zip file."
             return 1
         fi
-        say "Unpacking the Stanford Sentiment Treebank from $src ..."
+        say "Unpacking $name from $src ..."
         mkdir -p "$WORK/unpacked"
         if ! unpack_zip "$src" "$WORK/unpacked"; then
             err "could not unpack $label ($src): damaged zip?"
             return 1
         fi
-        stage_sst "$(sst_root "$WORK/unpacked")" "$label"
+        "stage_$kind" "$("${kind}_root" "$WORK/unpacked")" "$label"
     else
         err "$label: $src does not exist."
         return 1
@@ -264,13 +269,13 @@ get_sst() {
     fi
     new_work_dir
     if [ -n "${SST_SOURCE:-}" ]; then
-        if ! sst_from_source "$(absolute "$SST_SOURCE")" "SST_SOURCE=$SST_SOURCE"; then
+        if ! from_source sst "$(absolute "$SST_SOURCE")" "SST_SOURCE=$SST_SOURCE"; then
             sst_fail_hint
             return 1
         fi
     elif [ -f "$local_zip" ]; then
         say "Found $local_zip (downloaded by hand?), using it."
-        if ! sst_from_source "$PROJECT_DIR/$local_zip" "$local_zip"; then
+        if ! from_source sst "$PROJECT_DIR/$local_zip" "$local_zip"; then
             sst_fail_hint
             return 1
         fi
@@ -281,7 +286,7 @@ get_sst() {
             sst_fail_hint
             return 1
         fi
-        if ! sst_from_source "$PROJECT_DIR/$WORK/$SST_NAME.zip" "the download from $SST_URL"; then
+        if ! from_source sst "$PROJECT_DIR/$WORK/$SST_NAME.zip" "the download from $SST_URL"; then
             sst_fail_hint
             return 1
         fi
@@ -323,8 +328,8 @@ ptb_problems() {  # ptb_problems TREESDIR
 
 ptb_complete() { ptb_problems "$1" >/dev/null; }
 
-# ptb_trees DIR : the folder inside DIR that holds train/dev/test.txt.
-ptb_trees() {
+# ptb_root DIR : the folder inside DIR that holds train/dev/test.txt.
+ptb_root() {
     if [ -d "$1/trees" ]; then
         printf '%s\n' "$1/trees"
     elif [ -d "$1/$PTB_NAME/trees" ]; then
@@ -353,29 +358,6 @@ stage_ptb() {  # stage_ptb TREESDIR LABEL
     fi
 }
 
-ptb_from_source() {  # ptb_from_source PATH LABEL
-    local src=$1 label=$2
-    if [ -d "$src" ]; then
-        say "Copying the PTB sentiment trees from folder $src ..."
-        stage_ptb "$(ptb_trees "$src")" "$label"
-    elif [ -f "$src" ]; then
-        if ! is_zip_file "$src"; then
-            err "$label ($src) is neither a folder nor a zip file."
-            return 1
-        fi
-        say "Unpacking the PTB sentiment trees from $src ..."
-        mkdir -p "$WORK/unpacked"
-        if ! unpack_zip "$src" "$WORK/unpacked"; then
-            err "could not unpack $label ($src): damaged zip?"
-            return 1
-        fi
-        stage_ptb "$(ptb_trees "$WORK/unpacked")" "$label"
-    else
-        err "$label: $src does not exist."
-        return 1
-    fi
-}
-
 ptb_warn() {
     warn "$1"
     cat >&2 <<EOF
@@ -396,7 +378,7 @@ get_ptb() {
     fi
     new_work_dir
     if [ -n "${PTB_SOURCE:-}" ]; then
-        if ! ptb_from_source "$(absolute "$PTB_SOURCE")" "PTB_SOURCE=$PTB_SOURCE"; then
+        if ! from_source ptb "$(absolute "$PTB_SOURCE")" "PTB_SOURCE=$PTB_SOURCE"; then
             cat >&2 <<EOF
 How to fix: point PTB_SOURCE at $PTB_NAME.zip or at a folder holding
 trees/{train,dev,test}.txt, or unset PTB_SOURCE to download
@@ -406,7 +388,7 @@ EOF
         fi
     elif [ -f "$local_zip" ]; then
         say "Found $local_zip (downloaded by hand?), using it."
-        if ! ptb_from_source "$PROJECT_DIR/$local_zip" "$local_zip"; then
+        if ! from_source ptb "$PROJECT_DIR/$local_zip" "$local_zip"; then
             ptb_warn "$local_zip is not usable."
             return 0
         fi
@@ -415,7 +397,7 @@ EOF
             ptb_warn "could not download the PTB sentiment trees from $PTB_URL ($DOWNLOAD_ERRORS)."
             return 0
         fi
-        if ! ptb_from_source "$PROJECT_DIR/$WORK/$PTB_NAME.zip" "the download from $PTB_URL"; then
+        if ! from_source ptb "$PROJECT_DIR/$WORK/$PTB_NAME.zip" "the download from $PTB_URL"; then
             ptb_warn "the download from $PTB_URL is not usable."
             return 0
         fi

@@ -32,26 +32,33 @@ class DatasetError(ValueError):
     """A dataset file is missing or malformed; the message says where and why."""
 
 
-def read_lines(path, what):
-    """Return the lines of a UTF-8 text file without the header line.
+def numbered_lines(path, what, hint=GET_DATA_HINT):
+    """All lines of a UTF-8 text file as ``(line_number, text)``, 1-based as an editor shows.
 
-    Each entry is ``(line_number, text)`` with 1-based line numbers as an
-    editor shows them. Raises DatasetError naming the file (and the line, for
-    bytes that are not UTF-8) when the file is missing, empty or unreadable.
+    Raises DatasetError naming the file when it is missing (with ``hint``, how
+    to get it), and the file and line for bytes that are not UTF-8.
     """
     if not os.path.isfile(path):
-        raise DatasetError("%s not found: %s; %s." % (what, path, GET_DATA_HINT))
+        raise DatasetError("%s not found: %s; %s" % (what, path, hint))
     with open(path, "rb") as f:
         raw = f.read()
     lines = []
     for number, line in enumerate(raw.splitlines(), start=1):
         try:
-            text = line.decode("utf-8")
+            lines.append((number, line.decode("utf-8")))
         except UnicodeDecodeError as err:
             raise DatasetError("%s:%d: bytes that are not UTF-8 (%s); expected a UTF-8"
                                " text file as Stanford ships it"
                                % (path, number, err.reason)) from None
-        lines.append((number, text))
+    return lines
+
+
+def read_lines(path, what):
+    """The lines of a dataset file after its header, as ``(line_number, text)``.
+
+    Raises DatasetError when the file is missing, empty or not UTF-8.
+    """
+    lines = numbered_lines(path, what)
     if len(lines) < 2:
         raise DatasetError("%s: the file is empty (expected a header line and one line"
                            " per sentence); %s." % (path, GET_DATA_HINT))
@@ -589,22 +596,6 @@ def parse_ptb_tree(line):
     return root, leaves
 
 
-def _numbered_lines(path, what):
-    """All lines of a UTF-8 file as ``(line_number, text)``; DatasetError if unreadable."""
-    if not os.path.isfile(path):
-        raise DatasetError("%s not found: %s; %s" % (what, path, GET_LABELS_HINT))
-    with open(path, "rb") as f:
-        raw = f.read()
-    lines = []
-    for number, line in enumerate(raw.splitlines(), start=1):
-        try:
-            lines.append((number, line.decode("utf-8")))
-        except UnicodeDecodeError as err:
-            raise DatasetError("%s:%d: bytes that are not UTF-8 (%s)"
-                               % (path, number, err.reason)) from None
-    return lines
-
-
 def read_ptb_roots(path):
     """The trees of a PTB file: a list of ``(line_number, root_label, leaves)``.
 
@@ -612,7 +603,7 @@ def read_ptb_roots(path):
     file and line.
     """
     trees = []
-    for number, line in _numbered_lines(path, "The PTB tree file"):
+    for number, line in numbered_lines(path, "The PTB tree file", GET_LABELS_HINT):
         if not line.strip():
             continue
         try:
@@ -630,7 +621,7 @@ def read_phrase_dictionary(path):
     Each line is ``phrase|id`` (no header); the last ``|`` separates them.
     """
     phrases = {}
-    for number, line in _numbered_lines(path, "The phrase dictionary"):
+    for number, line in numbered_lines(path, "The phrase dictionary", GET_LABELS_HINT):
         if not line.strip():
             continue
         phrase, bar, phrase_id = line.rpartition("|")
@@ -647,7 +638,7 @@ def read_phrase_labels(path):
     The first line is the header ``phrase ids|sentiment values``; then
     ``id|value`` per line.
     """
-    lines = _numbered_lines(path, "The phrase labels file")
+    lines = numbered_lines(path, "The phrase labels file", GET_LABELS_HINT)
     if not lines or _WHOLE_NUMBER.fullmatch(lines[0][1].split("|")[0].strip()):
         raise DatasetError("%s:1: expected the header `phrase ids|sentiment values`, got %r"
                            % (path, lines[0][1][:60] if lines else ""))
