@@ -16,9 +16,10 @@ one vector per word, and rank by cosine similarity.
 """
 
 import os
-import uuid
 
 import numpy as np
+
+from utils.fileio import atomic_write
 
 VECTORS_NPY = "wordVectors.npy"
 VOCAB_TXT = "vocab.txt"
@@ -71,29 +72,6 @@ def words_in_order(tokens):
                              % (index, words[index], word))
         words[index] = word
     return words
-
-
-def atomic_write(path, write):
-    """Call ``write(binary_file)`` on a temporary file, then move it onto ``path``.
-
-    A reader never sees a half-written file, and a failed write leaves any old
-    file as it was.
-    """
-    folder, name = os.path.split(os.path.abspath(path))
-    # open(..., "xb") rather than mkstemp: the file gets the usual permissions.
-    tmp = os.path.join(folder, ".%s.%d.%s.tmp" % (name, os.getpid(), uuid.uuid4().hex[:8]))
-    try:
-        with open(tmp, "xb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def save_vectors(outdir, wordVectors, tokens):

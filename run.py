@@ -14,6 +14,7 @@ so it prints the numbers the assignment's own code prints.
 
 import argparse
 import hashlib
+import math
 import os
 import random
 import sys
@@ -62,11 +63,16 @@ def parse_args(argv=None):
                              " minutes instead of seconds) instead of the batched engine")
     parser.add_argument("--checkpoint-every", type=int, default=SAVE_PARAMS_EVERY, metavar="N",
                         help="save a checkpoint every N iterations (default %(default)s)")
+    parser.add_argument("--step", type=float, default=STEP, metavar="S",
+                        help="the initial SGD step; it halves every 20,000 iterations"
+                             " (default %(default)s, the assignment's)")
     args = parser.parse_args(argv)
     if args.iterations < 1:
         parser.error("--iterations must be at least 1")
     if args.checkpoint_every < 1:
         parser.error("--checkpoint-every must be at least 1")
+    if not (math.isfinite(args.step) and args.step > 0):
+        parser.error("--step must be a positive number")
     return args
 
 
@@ -74,6 +80,28 @@ def data_fingerprint(path):
     """SHA-256 of the sentence file: a checkpoint is only valid for the same corpus."""
     with open(os.path.join(path, "datasetSentences.txt"), "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_trainable(dataset, engine, path):
+    """Raise DatasetError when the corpus has no (centre, outside) pair to train on.
+
+    Skip-gram needs a sentence with two different words; the batched engine's
+    subsampled corpus (frequent words dropped, as word2vec does) must keep one.
+    """
+    sentences_file = os.path.join(path, "datasetSentences.txt")
+    if not any(len(set(s)) > 1 for s in dataset.sentences()):
+        n = dataset.numSentences()
+        raise DatasetError("%s: no sentence has two different words (%d sentence%s read);"
+                           " skip-gram needs pairs of words to train on"
+                           % (sentences_file, n, "" if n == 1 else "s"))
+    if isinstance(engine, BatchedSkipgram) and len(engine.corpus) == 0:
+        raise DatasetError(_too_small(sentences_file, dataset))
+
+
+def _too_small(sentences_file, dataset):
+    return ("%s: the corpus is too small to train on (%d words): subsampling drops"
+            " frequent words, as word2vec does, and leaves no sentence of two words"
+            % (sentences_file, sum(len(s) for s in dataset.sentences())))
 
 
 def plot_word_vectors(wordVectors, tokens, path, words=VISUALIZE_WORDS):
@@ -128,15 +156,27 @@ def train(args):
     if args.exact:
         engine = ExactSkipgram(dataset, window=WINDOW, K=K, seed=SEED)
     else:
-        engine = BatchedSkipgram(dataset, window=WINDOW, K=K, seed=SEED)
+        engine = BatchedSkipgram(dataset, window=WINDOW, K=K, seed=SEED, dim=DIM)
+    check_trainable(dataset, engine, args.data)
     run_info = {"vocabulary": nWords, "dimension": DIM, "window": WINDOW, "K": K,
                 "path": "exact" if args.exact else "batched", "seed": SEED,
-                "data": data_fingerprint(args.data)}
+                "step": args.step, "data": data_fingerprint(args.data)}
     history = []
-    wordVectors = sgd(engine, wordVectors, STEP, args.iterations, None, True,
-                      PRINT_EVERY=PRINT_EVERY, checkpoint_dir=args.outdir,
-                      save_every=args.checkpoint_every, resume=not args.no_resume,
-                      run_info=run_info, random_sources=[engine], history=history)
+    try:
+        # Overflow only ever shows up as a NaN or infinite loss, which sgd()
+        # reports itself: no RuntimeWarnings on top of that message.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            wordVectors = sgd(engine, wordVectors, args.step, args.iterations, None, True,
+                              PRINT_EVERY=PRINT_EVERY, checkpoint_dir=args.outdir,
+                              save_every=args.checkpoint_every, resume=not args.no_resume,
+                              run_info=run_info, random_sources=[engine], history=history)
+    except ValueError:
+        # The exact path subsamples on its first iteration (the assignment's
+        # order of draws), so a corpus subsampled to nothing shows up here.
+        if args.exact and len(dataset.allSentences()) == 0:
+            raise DatasetError(_too_small(os.path.join(args.data, "datasetSentences.txt"),
+                                          dataset)) from None
+        raise
     print("sanity check: cost at convergence should be around or below 10")
     print("training took %d seconds" % (time.time() - startTime))
     return wordVectors, tokens, history
@@ -144,10 +184,17 @@ def train(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    os.makedirs(args.outdir, exist_ok=True)
     try:
+        os.makedirs(args.outdir, exist_ok=True)
         wordVectors, tokens, history = train(args)
-    except (DatasetError, CheckpointError, TrainingDiverged) as err:
+    except TrainingDiverged as err:
+        print("error: %s Rerun with a smaller --step (and --no-resume, to start over)."
+              % err, file=sys.stderr)
+        return 1
+    except (DatasetError, CheckpointError) as err:
+        print("error: %s" % err, file=sys.stderr)
+        return 1
+    except OSError as err:  # an unreadable data file, an output folder that cannot be made
         print("error: %s" % err, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -183,7 +183,9 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
     (checkpoints kept), ``history`` (a list that receives an (iteration,
     printed loss) pair at every print, kept across resumes). Ctrl-C saves a checkpoint at the
     current iteration and raises KeyboardInterrupt. A NaN or infinite loss
-    raises TrainingDiverged.
+    raises TrainingDiverged, and so do NaN or infinite parameters at a
+    checkpoint (which is then not written), so every checkpoint on disk holds
+    finite numbers.
     """
     if postprocessing is None:
         postprocessing = lambda x: x  # noqa: E731
@@ -191,8 +193,15 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
     start_iter = 0
     exploss = None
     x = x0
+    if useSaved:
+        checkpoint.remove_partial_files(checkpoint_dir)  # left by a crash mid-save
     if useSaved and resume:
         start_iter, saved_x, state = checkpoint.load_newest(checkpoint_dir, run_info)
+        if start_iter > iterations:
+            raise checkpoint.CheckpointError(
+                "the newest checkpoint in %s is at iteration %d, beyond the %d iterations"
+                " asked for; ask for at least %d, or start fresh with --no-resume"
+                % (checkpoint_dir, start_iter, iterations, start_iter))
         if start_iter > 0:
             if saved_x.shape != np.shape(x0):
                 raise checkpoint.CheckpointError(
@@ -208,23 +217,33 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
     elif useSaved:
         _set_aside_old_checkpoints(checkpoint_dir)
 
+    progress = _Progress(start_iter, iterations)
+    last_saved = start_iter
+
+    def kept_note():
+        if not (useSaved and last_saved):
+            return ""
+        return " The last good checkpoint (iteration %d) is kept in %s." % (last_saved,
+                                                                          checkpoint_dir)
+
     def save(it):
+        if not np.all(np.isfinite(x)):
+            progress.clear()
+            raise TrainingDiverged(
+                "the parameters became NaN or infinite by iteration %d (the loss was still"
+                " finite). The step size %g is probably too large: try a smaller one.%s"
+                % (it, step, kept_note()))
         checkpoint.save(checkpoint_dir, it, x, step, exploss, run_info, random_sources, keep,
                         history)
 
-    progress = _Progress(start_iter, iterations)
-    last_saved = start_iter
     with _DeferredInterrupt() as interrupt:
         for it in range(start_iter + 1, iterations + 1):
             loss, grad = f(x)
             if not math.isfinite(loss):
                 progress.clear()
                 raise TrainingDiverged(
-                    "the loss became %r at iteration %d. The step size %g is probably too"
-                    " large: try a smaller one.%s" % (
-                        loss, it, step,
-                        " The last good checkpoint (iteration %d) is kept in %s."
-                        % (last_saved, checkpoint_dir) if useSaved and last_saved else ""))
+                    "the loss became %s at iteration %d. The step size %g is probably too"
+                    " large: try a smaller one.%s" % (float(loss), it, step, kept_note()))
             x = apply_update(x, grad, step)
             x = postprocessing(x)
 

@@ -185,6 +185,9 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
     except KeyError as err:
         raise ValueError("word %r is not in the vocabulary (word2Ind)" % err.args[0]) from None
 
+    if not 0 <= c < centerWordVectors.shape[0]:
+        raise ValueError("the index %r of the centre word %r is out of range: centerWordVectors"
+                         " has %d rows" % (c, currentCenterWord, centerWordVectors.shape[0]))
     loss = 0.0
     gradCenterVecs = np.zeros(centerWordVectors.shape)
     gradOutsideVectors = np.zeros(outsideVectors.shape)

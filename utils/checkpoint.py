@@ -6,7 +6,8 @@ A checkpoint at iteration N is two files in the checkpoint folder:
   assignment uses; ``collect_submission.sh`` ships ``saved_params_40000.npy``);
 * ``saved_state_N.json`` -- everything else: iteration, step, moving-average
   loss, the complete state of every random source the run draws from, what
-  identifies the run, and the SHA-256 of the parameter file.
+  identifies the run, the SHA-256 of the parameter file and a SHA-256 of the
+  state itself (so a garbled number is caught, not silently resumed).
 
 Both are written to a temporary file, flushed, fsynced and renamed into place,
 the state file last, so a crash mid-write leaves earlier checkpoints intact and
@@ -21,12 +22,15 @@ import os
 import random
 import re
 import sys
-import tempfile
 
 import numpy as np
 
-FORMAT_VERSION = 1
+from utils.fileio import TEMP_PREFIX, atomic_write
+
+FORMAT_VERSION = 2          # 2 adds "state_sha256"; version 1 files still load
+READABLE_FORMATS = (1, 2)
 STATE_PATTERN = re.compile(r"saved_state_(\d+)\.json$")
+PARAMS_PATTERN = re.compile(r"saved_params_(\d+)\.npy$")
 
 
 class CheckpointError(RuntimeError):
@@ -39,33 +43,6 @@ def params_path(directory, iteration):
 
 def state_path(directory, iteration):
     return os.path.join(directory, "saved_state_%d.json" % iteration)
-
-
-def _atomic_write(path, write):
-    """Write a file through ``write(fileobj)`` so that it appears whole or not at all."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=os.path.basename(path), dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    # Make the rename itself durable.
-    try:
-        dfd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)
 
 
 # ---- random states as JSON ------------------------------------------------
@@ -126,6 +103,37 @@ def set_random_states(states, sources=()):
 
 # ---- save and load ----------------------------------------------------------
 
+def _state_digest(state):
+    """SHA-256 of a state dict (without its own checksum), in a canonical JSON form.
+
+    JSON round-trips Python's ints and floats exactly, so the digest computed
+    after loading equals the one computed before saving unless the file changed.
+    """
+    body = {k: v for k, v in state.items() if k != "state_sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def remove_partial_files(directory):
+    """Delete temporary files a killed save left behind; returns how many.
+
+    A crash (SIGKILL, power cut) in the middle of ``save`` can leave a
+    ``.tmp_...saved_params_N.npy`` or ``.tmp_...saved_state_N.json``: never
+    read (their names do not match a checkpoint), only clutter.
+    """
+    removed = 0
+    for path in glob.glob(os.path.join(glob.escape(directory), TEMP_PREFIX + "*")):
+        name = os.path.basename(path)
+        if (name.endswith(".npy") and "saved_params_" in name) or \
+                (name.endswith(".json") and "saved_state_" in name):
+            try:
+                os.remove(path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 def save(directory, iteration, params, step, exploss, run_info=None, random_sources=(),
          keep=3, history=None):
     """Write checkpoint ``iteration`` atomically and keep only the newest ``keep``.
@@ -137,10 +145,22 @@ def save(directory, iteration, params, step, exploss, run_info=None, random_sour
     random_sources -- Generators or engines whose states are saved with the others
     history -- the (iteration, printed loss) pairs so far, for the loss curve
     """
+    try:
+        _save(directory, iteration, params, step, exploss, run_info, random_sources, keep,
+              history)
+    except OSError as err:  # a full disk, a read-only or vanished folder...
+        raise CheckpointError(
+            "could not write checkpoint %d in %s (%s); the earlier checkpoints there are"
+            " intact. Fix that (e.g. free some space) and run again to resume."
+            % (iteration, directory, err.strerror or err)) from None
+
+
+def _save(directory, iteration, params, step, exploss, run_info, random_sources, keep,
+          history):
     os.makedirs(directory, exist_ok=True)
     params = np.ascontiguousarray(params)
     ppath = params_path(directory, iteration)
-    _atomic_write(ppath, lambda f: np.save(f, params, allow_pickle=False))
+    atomic_write(ppath, lambda f: np.save(f, params, allow_pickle=False))
     with open(ppath, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
     state = {"format": FORMAT_VERSION,
@@ -152,12 +172,32 @@ def save(directory, iteration, params, step, exploss, run_info=None, random_sour
              "run": run_info or {},
              "history": [list(h) for h in history or []],
              "random": random_states(random_sources)}
+    state["state_sha256"] = _state_digest(state)
     data = json.dumps(state).encode("utf-8")
-    _atomic_write(state_path(directory, iteration), lambda f: f.write(data))
-    for old in list_iterations(directory)[keep:]:
+    atomic_write(state_path(directory, iteration), lambda f: f.write(data))
+    _prune(directory, iteration, keep)
+
+
+def _prune(directory, iteration, keep):
+    """Keep the newest ``keep`` checkpoints up to ``iteration`` (the one just written).
+
+    Checkpoints *newer* than ``iteration`` can only be ones the resume skipped
+    as unusable; they are left alone (this run overwrites them when it gets
+    there) so that they never push the fresh, good ones out. Parameter files
+    whose state file is gone (a crash between the two deletions) go too.
+    """
+    done = [it for it in list_iterations(directory) if it <= iteration]
+    for old in done[keep:]:
+        # The state file first: a parameter file alone is never used.
         for path in (state_path(directory, old), params_path(directory, old)):
             if os.path.exists(path):
                 os.remove(path)
+    kept = set(list_iterations(directory))
+    oldest_kept = min(done[:keep])
+    for path in glob.glob(os.path.join(glob.escape(directory), "saved_params_*.npy")):
+        m = PARAMS_PATTERN.search(os.path.basename(path))
+        if m and int(m.group(1)) < oldest_kept and int(m.group(1)) not in kept:
+            os.remove(path)
 
 
 def list_iterations(directory):
@@ -178,18 +218,31 @@ def load(directory, iteration):
     """
     spath = state_path(directory, iteration)
     ppath = params_path(directory, iteration)
+    sname, pname = os.path.basename(spath), os.path.basename(ppath)
     try:
-        with open(spath, "rb") as f:
-            state = json.loads(f.read().decode("utf-8"))
-        if state.get("format") != FORMAT_VERSION or state.get("iteration") != iteration:
-            raise ValueError("unknown format or wrong iteration")
+        try:
+            with open(spath, "rb") as f:
+                state = json.loads(f.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ValueError("%s is not valid JSON: truncated or corrupt" % sname) from None
+        if not isinstance(state, dict) or state.get("format") not in READABLE_FORMATS:
+            raise ValueError("%s is not a checkpoint state this version can read" % sname)
+        if "state_sha256" in state or state["format"] >= 2:
+            if state.get("state_sha256") != _state_digest(state):
+                raise ValueError("%s does not match its own checksum: corrupt" % sname)
+        if state.get("iteration") != iteration:
+            raise ValueError("%s is for iteration %r" % (sname, state.get("iteration")))
+        if not os.path.exists(ppath):
+            raise ValueError("its parameter file %s is missing" % pname)
         with open(ppath, "rb") as f:
             raw = f.read()
         if hashlib.sha256(raw).hexdigest() != state["params_sha256"]:
-            raise ValueError("parameter file does not match its checksum")
+            raise ValueError("%s does not match the checksum recorded in %s: truncated or"
+                             " corrupt" % (pname, sname))
         params = np.load(ppath, allow_pickle=False)
         if list(params.shape) != state["params_shape"]:
-            raise ValueError("parameter shape differs from the recorded one")
+            raise ValueError("%s has shape %s, %s records %s"
+                             % (pname, params.shape, sname, state["params_shape"]))
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise CheckpointError("checkpoint %d in %s is unusable (%s)"
                               % (iteration, directory, err)) from None
