@@ -12,6 +12,7 @@ negSamplingLossAndGradient|skipgram]`` for the assignment's self-checks.
 """
 
 import argparse
+import functools
 import random
 import sys
 
@@ -119,14 +120,23 @@ def neg_sampling_core(center, targets):
     such terms to sum. The batched engine sums them as a matrix product
     instead of forming every term.
     """
-    sign = np.full(targets.shape[1], -1.0)
-    sign[0] = 1.0
+    flip = _flips(targets.shape[1])                                # [-1, 1, ..., 1]
     scores = np.matmul(targets, center[:, :, None])[:, :, 0]     # u^T v_c, (B, K + 1)
-    z = scores * sign                                              # U_{o,{w}}^T v_c
-    loss = np.sum(softplus(-z), axis=1)                            # -sum log sigma(z)
-    dscores = (sigmoid(z) - 1.0) * sign                            # dJ/d(u^T v_c)
+    minus_z = scores * flip                                        # -U_{o,{w}}^T v_c = -z
+    loss = np.sum(softplus(minus_z), axis=1)                       # -sum log sigma(z)
+    # dJ/dz = sigma(z) - 1 = -sigma(-z), and d(u^T v_c) = +-dz: one product.
+    dscores = sigmoid(minus_z) * flip                              # dJ/d(u^T v_c)
     grad_center = np.matmul(dscores[:, None, :], targets)[:, 0, :]
     return loss, grad_center, dscores
+
+
+@functools.lru_cache(maxsize=None)
+def _flips(n):
+    """[-1, 1, ..., 1] of length n (read-only): minus the signs of U_{o,{w}}'s columns."""
+    flip = np.ones(n)
+    flip[0] = -1.0
+    flip.flags.writeable = False
+    return flip
 
 
 def target_gradients(dscores, center, out=None):
