@@ -21,7 +21,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from export import VectorsError, atomic_write, load_vectors, word_vectors
+from export import VectorsError, load_vectors, word_vectors
+from utils.fileio import atomic_write
 from utils.treebank import DEFAULT_PATH, NUM_CLASSES, DatasetError, StanfordSentiment
 
 # sklearn's C is the inverse of the regularisation strength: small C, strong
