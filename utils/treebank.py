@@ -112,21 +112,8 @@ class StanfordSentiment:
         if self._sentences is not None:
             return self._sentences
 
-        path = os.path.join(self.path, "datasetSentences.txt")
-        sentences = []
-        for number, line in read_lines(path, "The sentence file"):
-            fields = line.split()
-            if not fields:
-                continue
-            if not fields[0].isdigit():
-                raise DatasetError("%s:%d: expected a sentence index (a whole number)"
-                                   " then the sentence, got %r"
-                                   % (path, number, line[:60]))
-            sentences.append([w.lower() for w in fields[1:]])
-
-        self._sentences = sentences
-        self._sentlengths = np.array([len(s) for s in sentences])
-        self._cumsentlen = np.cumsum(self._sentlengths)
+        self._sentences = [[w.lower() for w in text.split()]
+                           for _, text in self._raw_sentence_lines()]
         return self._sentences
 
     def numSentences(self):
