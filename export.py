@@ -20,6 +20,7 @@ import os
 import numpy as np
 
 from utils.fileio import atomic_write
+from utils.utils import normalizeRows
 
 VECTORS_NPY = "wordVectors.npy"
 VOCAB_TXT = "vocab.txt"
@@ -196,13 +197,6 @@ def plot_loss_curve(history, path):
 
 # ---- queries -----------------------------------------------------------------
 
-def _unit_rows(vectors):
-    """Rows scaled to length 1 (zero rows stay zero)."""
-    vectors = np.asarray(vectors, dtype=float)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms > 0, norms, 1.0)
-
-
 def _index_of(words, word):
     """The index of ``word`` in the list ``words``, or UnknownWordError."""
     try:
@@ -242,7 +236,7 @@ def nearest_neighbours(vectors, words, word, k=10):
     words = list(words)
     vectors = _check_vectors(vectors, words)
     i = _index_of(words, word)
-    unit = _unit_rows(vectors)
+    unit = normalizeRows(vectors)
     return _top(unit, unit[i], [i], words, k)
 
 
@@ -258,5 +252,5 @@ def analogy(vectors, words, a, b, c, k=10):
     words = list(words)
     vectors = _check_vectors(vectors, words)
     ia, ib, ic = (_index_of(words, w) for w in (a, b, c))
-    unit = _unit_rows(vectors)
+    unit = normalizeRows(vectors)
     return _top(unit, unit[ib] - unit[ia] + unit[ic], [ia, ib, ic], words, k)
