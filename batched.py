@@ -175,7 +175,7 @@ class BatchedSkipgram:
 
     def sample_chunk(self, index):
         """Sample iterations [index * n, (index + 1) * n) and plan their scatter-adds."""
-        n, B, K, V = self.chunk_iterations, self.batch, self.K, self.V
+        n, B, V = self.chunk_iterations, self.batch, self.V
         rng = self._rng(1, index)
         _, centers, valid, context = self.sample_windows(rng, n * B)
         win, slot = np.nonzero(valid)            # pairs, window by window
@@ -186,8 +186,7 @@ class BatchedSkipgram:
         outsides = context[win, slot]
         # Row rank 0 is the outside word, ranks 1..K its negatives (neg_sampling_core's layout).
         chunk.targets = np.concatenate(
-            (outsides[:, None], self.sample_negatives(rng, outsides)), axis=1)
-        chunk.targets = chunk.targets.astype(np.int32)
+            (outsides[:, None], self.sample_negatives(rng, outsides)), axis=1, dtype=np.int32)
         chunk.target_rows = V + chunk.targets  # their rows in the stacked (2V, d) matrix
 
         per_iter = np.bincount(win // B, minlength=n)

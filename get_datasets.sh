@@ -166,6 +166,20 @@ report_files() {  # report_files DIR : file list with line counts
     done
 }
 
+# install_staged NAME TARGET WHAT : move the verified $WORK/NAME into TARGET,
+# setting an incomplete TARGET aside first (it goes with $WORK on exit).
+install_staged() {
+    local name=$1 target=$2 what=$3
+    if [ -e "$target" ]; then
+        warn "replacing the incomplete folder $target"
+        mv -- "$target" "$WORK/old-$name" || return 1
+    fi
+    if ! mv -- "$WORK/$name" "$target"; then
+        err "could not move $what into $target."
+        return 1
+    fi
+}
+
 # --- Stanford Sentiment Treebank -------------------------------------------
 # sst_problems DIR : prints one line per problem; returns 0 when DIR is usable.
 sst_problems() {
@@ -291,14 +305,7 @@ get_sst() {
             return 1
         fi
     fi
-    if [ -e "$target" ]; then
-        warn "replacing the incomplete folder $target"
-        mv -- "$target" "$WORK/old-$SST_NAME" || return 1
-    fi
-    if ! mv -- "$WORK/$SST_NAME" "$target"; then
-        err "could not move the treebank into $target."
-        return 1
-    fi
+    install_staged "$SST_NAME" "$target" "the treebank" || return 1
     say "Stanford Sentiment Treebank is ready in $target:"
     report_files "$target"
     if [ ! -s "$target/dictionary.txt" ]; then
@@ -402,14 +409,7 @@ EOF
             return 0
         fi
     fi
-    if [ -e "$target" ]; then
-        warn "replacing the incomplete folder $target"
-        mv -- "$target" "$WORK/old-$PTB_NAME" || return 1
-    fi
-    if ! mv -- "$WORK/$PTB_NAME" "$target"; then
-        err "could not move the PTB trees into $target."
-        return 1
-    fi
+    install_staged "$PTB_NAME" "$target" "the PTB trees" || return 1
     say "PTB sentiment trees are ready in $target/trees:"
     report_files "$target/trees"
 }
