@@ -25,7 +25,8 @@ import numpy as np
 from sgd import sgd, SAVE_PARAMS_EVERY, TrainingDiverged
 from utils.checkpoint import CheckpointError
 from utils.treebank import StanfordSentiment, DatasetError, DEFAULT_PATH
-from batched import BatchedSkipgram, ExactSkipgram
+from engines.batched import BatchedSkipgram
+from engines.exact import ExactSkipgram
 from export import plot_loss_curve, save_vectors
 
 DIM = 10            # d, the size of the word vectors

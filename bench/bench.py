@@ -51,7 +51,8 @@ def worker_train(data, iterations, exact):
     import random
     import numpy as np
     import run
-    from batched import BatchedSkipgram, ExactSkipgram
+    from engines.batched import BatchedSkipgram
+    from engines.exact import ExactSkipgram
     from sgd import sgd
 
     t0 = time.perf_counter()
@@ -152,7 +153,7 @@ class SyntheticDataset:
 
 def worker_scaling(V, iterations=2000):
     """Seconds per iteration of the batched engine on a synthetic vocabulary of V words."""
-    from batched import BatchedSkipgram
+    from engines.batched import BatchedSkipgram
     from sgd import apply_update
     engine = BatchedSkipgram(SyntheticDataset(V), window=5, K=10, seed=1)
     x = initial_vectors(V)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from batched import BatchedSkipgram, ExactSkipgram, SubsampledCorpus
+from engines.batched import BatchedSkipgram, SubsampledCorpus
+from engines.exact import ExactSkipgram
 from sgd import sgd
 from utils.gradcheck import gradcheck_naive
 from utils.treebank import StanfordSentiment
