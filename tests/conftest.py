@@ -65,3 +65,66 @@ def _restore_random_state():
     yield
     random.setstate(py)
     np.random.set_state(npy)
+
+
+# ---- a labelled treebank (sentence labels: tests/test_labels.py, sentiment.py) ----
+
+def mojibake(text):
+    """UTF-8 bytes read as Latin-1, as datasetSentences.txt spells some words."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+# (sentence as datasetSentences.txt writes it, words of its PTB tree, class, split)
+# split: 1 train, 2 test, 3 dev, as in datasetSplit.txt.
+SENTENCES = [
+    ("The Rock -LRB- 2002 -RRB- is great .",
+     "The Rock -LRB- 2002 -RRB- is great .", 4, 1),
+    ("A dull , dull film .", "A dull , dull film .", 0, 3),
+    ("Its %s are tired ." % mojibake("clichés"), "Its clichés are tired .", 1, 1),
+    ("It is a film .", "It is a film .", 2, 2),
+    ("Like Contempt and %s .", "Like Contempt and 8\u00a01\\/2 .", 3, 1),
+    ("Pretty good , really .", "Pretty good , really .", 3, 3),
+    ("Bad .", "Bad .", 1, 2),
+    ("Wonderful acting by %s ." % mojibake("André"), "Wonderful acting by André .", 4, 1),
+]
+# Sentence 5 holds a no-break space inside the mojibake, like the real sentence 5955.
+SENTENCES[4] = (SENTENCES[4][0] % mojibake("8\u00a01\\/2"),) + SENTENCES[4][1:]
+TREE_FILES = {1: "train.txt", 2: "test.txt", 3: "dev.txt"}
+
+
+def write_sentences(folder, sentences=SENTENCES):
+    """datasetSentences.txt and datasetSplit.txt of ``sentences`` (text, ..., split)."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "datasetSentences.txt"), "w", encoding="utf-8") as f:
+        f.write("sentence_index\tsentence\n")
+        for i, s in enumerate(sentences, start=1):
+            f.write("%d\t%s\n" % (i, s[0]))
+    with open(os.path.join(folder, "datasetSplit.txt"), "w", encoding="utf-8") as f:
+        f.write("sentence_index,splitset_label\n")
+        for i, s in enumerate(sentences, start=1):
+            f.write("%d,%d\n" % (i, s[3]))
+
+
+def tree_line(words, label):
+    """A PTB tree: the root labelled ``label``, a leaf ``(2 word)`` per word."""
+    leaves = " ".join("(2 %s)" % w for w in words.split(" "))
+    return "(%d (2 %s))" % (label, leaves)
+
+
+def write_trees(folder, sentences=SENTENCES):
+    """trees/{train,dev,test}.txt with one tree per sentence, in split order."""
+    os.makedirs(folder, exist_ok=True)
+    for split, name in TREE_FILES.items():
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            for s in sentences:
+                if s[3] == split:
+                    f.write(tree_line(s[1], s[2]) + "\n")
+
+
+@pytest.fixture
+def ptb_data(tmp_path):
+    """A treebank folder with its PTB trees next to it, as get_datasets.sh lays them out."""
+    sst = tmp_path / "stanfordSentimentTreebank"
+    write_sentences(str(sst))
+    write_trees(str(tmp_path / "trainDevTestTrees_PTB" / "trees"))
+    return sst
