@@ -12,7 +12,6 @@ negSamplingLossAndGradient|skipgram]`` for the assignment's self-checks.
 """
 
 import argparse
-import functools
 import random
 import sys
 
@@ -20,7 +19,6 @@ import numpy as np
 from scipy.special import expit
 
 from utils.gradcheck import gradcheck_naive
-from utils.utils import normalizeRows
 
 
 def sigmoid(x):
@@ -43,6 +41,34 @@ def softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def init_vectors(V, d, rng):
+    """The assignment's starting point: (2V, d), centre vectors over outside vectors.
+
+    V -- vocabulary size; d -- vector size
+    rng -- anything with NumPy's legacy ``rand`` (the ``np.random`` module, a
+           RandomState), so run.py's draws are the assignment's
+    The v_w are uniform in [-0.5/d, 0.5/d), the u_w zero (as word2vec C does).
+    """
+    return np.concatenate(((rng.rand(V, d) - 0.5) / d, np.zeros((V, d))), axis=0)
+
+
+def _check_index(value, limit, name, what):
+    """Reject anything but an integer in 0..limit-1 (bools and floats included)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError("%s must be an integer index of %s; got %r (%s)"
+                         % (name, what, value, type(value).__name__))
+    if not 0 <= value < limit:
+        raise ValueError("%s %r is out of range: the vocabulary has %d words (indices 0..%d)"
+                         % (name, value, limit, limit - 1))
+
+
+def _check_positive_int(value, name):
+    """Reject anything but an integer >= 1 (bools and floats included)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < 1:
+        raise ValueError("%s must be an integer >= 1; got %r" % (name, value))
+
+
 def _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors):
     """Reject arguments a per-pair loss cannot use, naming the expected shape."""
     if np.ndim(outsideVectors) != 2:
@@ -53,9 +79,7 @@ def _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors):
         raise ValueError("centerWordVec must have shape (d,) = (%d,) to match"
                          " outsideVectors (%d, %d); got shape %s"
                          % (d, V, d, np.shape(centerWordVec)))
-    if not 0 <= outsideWordIdx < V:
-        raise ValueError("outsideWordIdx %r is out of range: the vocabulary has %d words"
-                         " (indices 0..%d)" % (outsideWordIdx, V, V - 1))
+    _check_index(outsideWordIdx, V, "outsideWordIdx", "a row of outsideVectors")
 
 
 def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
@@ -68,15 +92,16 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
 
     Returns (loss, gradCenterVec (d,) = U (y_hat - y),
              gradOutsideVecs (V, d) = (y_hat - y) v_c^T, row w being dJ/du_w).
-    The loss is computed as logsumexp(U^T v_c) - u_o^T v_c, finite even when
-    the scores are in the thousands.
+    The loss is log(sum_w e^(s_w - top)) - (s_o - top) with top = max_w s_w:
+    both terms are small, so it stays exact (log V for equal scores) even
+    when the scores u_w^T v_c are as large as 1e16.
     """
     _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors)
     scores = outsideVectors @ centerWordVec             # (V,): u_w^T v_c
-    top = np.max(scores)
-    exp_scores = np.exp(scores - top)                   # shifted: no overflow
+    shifted = scores - np.max(scores)                   # no overflow, no cancellation
+    exp_scores = np.exp(shifted)
     total = np.sum(exp_scores)
-    loss = top + np.log(total) - scores[outsideWordIdx]
+    loss = np.log(total) - shifted[outsideWordIdx]
 
     delta = exp_scores / total                          # y_hat
     delta[outsideWordIdx] -= 1.0                        # y_hat - y
@@ -85,16 +110,28 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
     return loss, gradCenterVec, gradOutsideVecs
 
 
+MAX_REDRAWS = 1000  # a negative equal to o this many times in a row: a one-word vocabulary
+
+
 def getNegativeSamples(outsideWordIdx, dataset, K):
     """K negative word indices, each ``dataset.sampleTokenIdx()`` redrawn while it equals o.
 
     The order of the draws is part of the assignment's contract: the published
-    numbers depend on it.
+    numbers depend on it. The redraws are bounded so that a vocabulary whose
+    only word is o fails with a message instead of looping forever.
     """
+    _check_positive_int(K, "K, the number of negative samples,")
     negSampleWordIndices = [None] * K
     for k in range(K):
         newidx = dataset.sampleTokenIdx()
+        redraws = 0
         while newidx == outsideWordIdx:
+            redraws += 1
+            if redraws == MAX_REDRAWS:
+                raise ValueError(
+                    "the sampler returned the outside word %r %d times in a row: it has no"
+                    " other word to draw as a negative (a vocabulary of one word?); train on"
+                    " a corpus with at least two different words" % (outsideWordIdx, redraws))
             newidx = dataset.sampleTokenIdx()
         negSampleWordIndices[k] = newidx
     return negSampleWordIndices
@@ -103,40 +140,31 @@ def getNegativeSamples(outsideWordIdx, dataset, K):
 def neg_sampling_core(center, targets):
     """Negative-sampling loss and gradients for a batch of B (c, o) pairs.
 
-    The one place the negative-sampling maths lives: the per-pair function and
-    the batched training engines all call it (a pair is a batch of one).
+    The one place the negative-sampling maths lives: the per-pair function
+    below calls it with B = 1, the training engines with every pair at once.
 
     center -- v_c of each pair, (B, d)
     targets -- (B, K + 1, d): u_o, then the K negatives u_{w_1..w_K} (repeats allowed)
 
-    J = -log sigma(u_o^T v_c) - sum_k log sigma(-u_{w_k}^T v_c) per pair. With
-    the handout's U_{o,{w}} = [u_o, -u_{w_1}, ..., -u_{w_K}] and
-    delta = sigma(U_{o,{w}}^T v_c) - 1 (written answer (g)(ii)):
-    dJ/dv_c = U_{o,{w}} delta, dJ/du_o = delta_0 v_c, dJ/du_{w_k} = -delta_k v_c.
+    With the label vector y = [1, 0, ..., 0] (the true word first) and the
+    handout's U_{o,{w}} = [u_o, -u_{w_1}, ..., -u_{w_K}], the scores are
+    z = U_{o,{w}}^T v_c and J = -sum_k log sigma(z_k). dJ/dz = sigma(z) - 1
+    = -sigma(-z), the handout's delta (written answer (g)(ii)).
 
     Returns (loss (B,), grad_center (B, d) = dJ/dv_c, dscores (B, K + 1)):
     dscores[b, k] = dJ/d(u_k^T v_c), so the gradient through target k is
     dscores[b, k] * v_c (``target_gradients``); a word drawn n times gets n
-    such terms to sum. The batched engine sums them as a matrix product
-    instead of forming every term.
+    such terms to sum.
     """
-    flip = _flips(targets.shape[1])                                # [-1, 1, ..., 1]
-    scores = np.matmul(targets, center[:, :, None])[:, :, 0]     # u^T v_c, (B, K + 1)
-    minus_z = scores * flip                                        # -U_{o,{w}}^T v_c = -z
-    loss = np.sum(softplus(minus_z), axis=1)                       # -sum log sigma(z)
-    # dJ/dz = sigma(z) - 1 = -sigma(-z), and d(u^T v_c) = +-dz: one product.
-    dscores = sigmoid(minus_z) * flip                              # dJ/d(u^T v_c)
-    grad_center = np.matmul(dscores[:, None, :], targets)[:, 0, :]
+    label = np.zeros(targets.shape[1])
+    label[0] = 1.0                                              # y
+    sign = 2.0 * label - 1.0                                    # +u_o, then -u_{w_k}
+    scores = np.matmul(targets, center[:, :, None])[:, :, 0]   # u^T v_c, (B, K + 1)
+    z = sign * scores                                           # U_{o,{w}}^T v_c
+    loss = np.sum(softplus(-z), axis=1)                         # -sum log sigma(z)
+    dscores = -sigmoid(-z) * sign                               # dJ/dz * dz/d(u^T v_c)
+    grad_center = np.matmul(dscores[:, None, :], targets)[:, 0, :]  # U_{o,{w}} delta
     return loss, grad_center, dscores
-
-
-@functools.lru_cache(maxsize=None)
-def _flips(n):
-    """[-1, 1, ..., 1] of length n (read-only): minus the signs of U_{o,{w}}'s columns."""
-    flip = np.ones(n)
-    flip[0] = -1.0
-    flip.flags.writeable = False
-    return flip
 
 
 def target_gradients(dscores, center, out=None):
@@ -189,15 +217,18 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
     Returns (loss, gradCenterVecs (V, d), gradOutsideVectors (V, d)): the
     sums over the outside words; only row c of gradCenterVecs is non-zero.
     """
+    if np.shape(centerWordVectors) != np.shape(outsideVectors):
+        raise ValueError("centerWordVectors and outsideVectors must both be (V, d) for the"
+                         " same vocabulary; got shapes %s and %s"
+                         % (np.shape(centerWordVectors), np.shape(outsideVectors)))
     try:
         c = word2Ind[currentCenterWord]
         outside = [word2Ind[w] for w in outsideWords]
     except KeyError as err:
         raise ValueError("word %r is not in the vocabulary (word2Ind)" % err.args[0]) from None
+    _check_index(c, centerWordVectors.shape[0], "the index of the centre word %r"
+                 % (currentCenterWord,), "a row of centerWordVectors")
 
-    if not 0 <= c < centerWordVectors.shape[0]:
-        raise ValueError("the index %r of the centre word %r is out of range: centerWordVectors"
-                         " has %d rows" % (c, currentCenterWord, centerWordVectors.shape[0]))
     loss = 0.0
     gradCenterVecs = np.zeros(centerWordVectors.shape)
     gradOutsideVectors = np.zeros(outsideVectors.shape)
@@ -228,6 +259,7 @@ def word2vec_sgd_wrapper(word2vecModel, word2Ind, wordVectors, dataset, windowSi
     if np.ndim(wordVectors) != 2 or wordVectors.shape[0] % 2:
         raise ValueError("wordVectors must be (2V, d): centre vectors over outside vectors;"
                          " got shape %s" % (np.shape(wordVectors),))
+    _check_positive_int(windowSize, "windowSize, the largest context size C,")
     loss = 0.0
     grad = np.zeros(wordVectors.shape)
     half = wordVectors.shape[0] // 2

@@ -202,3 +202,76 @@ def test_bad_arguments_raise_clear_errors(lossfn):
 def test_skipgram_unknown_word():
     with pytest.raises(ValueError, match="'zzz' is not in the vocabulary"):
         skipgram("a", 1, ["zzz"], {"a": 0}, np.zeros((1, 2)), np.zeros((1, 2)), None)
+
+
+@pytest.mark.parametrize("lossfn", [naiveSoftmaxLossAndGradient, negSamplingLossAndGradient])
+@pytest.mark.parametrize("index", [True, np.True_, 1.0, np.float64(2), "1", None])
+def test_indices_must_be_integers(lossfn, index):
+    with pytest.raises(ValueError, match="must be an integer index"):
+        lossfn(np.zeros(3), index, np.zeros((5, 3)), None)
+
+
+@pytest.mark.parametrize("K", [0, -3, 2.0, True, None])
+def test_negative_sample_count_must_be_positive(K):
+    class Any:
+        def sampleTokenIdx(self):
+            return random.randint(0, 4)
+
+    with pytest.raises(ValueError, match="K, the number of negative samples, must be an"
+                                         " integer >= 1"):
+        negSamplingLossAndGradient(np.zeros(3), 1, np.zeros((5, 3)), Any(), K=K)
+
+
+def test_one_word_vocabulary_fails_instead_of_hanging():
+    class OneWord:
+        def sampleTokenIdx(self):
+            return 0
+
+    with pytest.raises(ValueError, match="no\\s+other word to draw as a negative"):
+        getNegativeSamples(0, OneWord(), 10)
+
+
+@pytest.mark.parametrize("C", [0, -2, 1.5, True])
+def test_wrapper_rejects_a_bad_window_size(C):
+    with pytest.raises(ValueError, match="windowSize, the largest context size C"):
+        word2vec_sgd_wrapper(skipgram, {"a": 0}, np.zeros((2, 3)), None, C)
+
+
+def test_skipgram_rejects_mismatched_vocabularies():
+    with pytest.raises(ValueError, match="same vocabulary"):
+        skipgram("a", 1, ["a"], {"a": 0}, np.zeros((2, 3)), np.zeros((3, 3)), None)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e8, 1e16, 1e300])
+def test_naive_softmax_equal_scores_give_log_v(scale):
+    V = 7
+    U = np.full((V, 2), scale)
+    loss, gc, gU = naiveSoftmaxLossAndGradient(np.array([1.0, 0.0]), 3, U, None)
+    assert loss == pytest.approx(np.log(V), rel=1e-12)
+    assert np.all(np.isfinite(gc)) and np.all(np.isfinite(gU))
+
+
+@pytest.mark.parametrize("bad", ["nan-gradient", "inf-loss", "nan-loss"])
+def test_gradcheck_fails_on_nan_or_infinite(bad, capsys):
+    def f(x):
+        loss = np.sum(x ** 2)
+        grad = 2 * x
+        if bad == "nan-gradient":
+            grad = np.full_like(x, np.nan)
+        elif bad == "inf-loss":
+            loss = np.inf
+        else:
+            loss = np.nan
+        return loss, grad
+
+    assert gradcheck_naive(f, np.array([0.5, -1.0]), bad) is False
+    assert "failed" in capsys.readouterr().out
+
+
+def test_init_vectors_is_the_assignments_start():
+    np.random.seed(9265)
+    x = word2vec.init_vectors(6, 4, np.random)
+    np.random.seed(9265)
+    expected = (np.random.rand(6, 4) - 0.5) / 4
+    assert x.shape == (12, 4)
+    assert np.array_equal(x[:6], expected) and not np.any(x[6:])

@@ -22,6 +22,7 @@ def gradcheck_naive(f, x, gradientText):
     same draws at x, x + h and x - h. Returns True when every coordinate's
     relative error ``|num - grad| / max(1, |num|, |grad|)`` is at most 1e-5,
     else prints the first failing index with both values and returns False.
+    A NaN or infinite loss or gradient fails.
     """
     x = np.array(x, dtype=float)  # a private copy: we perturb it in place
     rndstate = random.getstate()
@@ -31,6 +32,11 @@ def gradcheck_naive(f, x, gradientText):
     if grad.shape != x.shape:
         raise ValueError("%s: gradient has shape %s, expected %s (the shape of x)"
                          % (gradientText, grad.shape, x.shape))
+    # NaN compares false with everything: without this a NaN would pass.
+    if not (np.isfinite(fx) and np.all(np.isfinite(grad))):
+        print("Gradient check failed for %s: the loss (%r) or the gradient is NaN or"
+              " infinite." % (gradientText, fx))
+        return False
 
     it = np.nditer(x, flags=["multi_index"])
     while not it.finished:
@@ -46,7 +52,7 @@ def gradcheck_naive(f, x, gradientText):
         numgrad = (fplus - fminus) / (2 * H)
 
         reldiff = abs(numgrad - grad[ix]) / max(1.0, abs(numgrad), abs(grad[ix]))
-        if reldiff > TOLERANCE:
+        if not reldiff <= TOLERANCE:  # a NaN difference fails too
             print("Gradient check failed for %s." % gradientText)
             print("First gradient error found at index %s in the vector of gradients"
                   % str(ix))
