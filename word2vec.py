@@ -278,6 +278,98 @@ def word2vec_sgd_wrapper(word2vecModel, word2Ind, wordVectors, dataset, windowSi
 
 
 # ---------------------------------------------------------------------------
+# Beyond the assignment: hierarchical softmax and CBOW (the general trainer's
+# NumPy references; train.py's compiled kernels are tested against them)
+# ---------------------------------------------------------------------------
+
+def hierarchicalSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors,
+                                       dataset):
+    """Hierarchical-softmax loss and gradients for one (c, o) pair.
+
+    centerWordVec -- v_c, shape (d,)
+    outsideWordIdx -- o
+    outsideVectors -- (V, d): row n < V - 1 is u_n, inner node n's vector; the
+                      last row is unused (as in word2vec C's and gensim's
+                      syn1), so skipgram, cbow and the wrapper take it like U
+    dataset -- provides ``huffman()``, the tree (engines.huffman.HuffmanTree):
+               ``path(o)`` gives o's branches b_j (0/1) and nodes n_j, root first
+
+    P(o | c) = prod_j sigma(s_j u_{n_j}^T v_c), s_j = 1 - 2 b_j (word2vec C
+    trains sigma(u_{n_j}^T v_c) towards the label 1 - b_j), so
+    J = -sum_j log sigma(s_j u_{n_j}^T v_c): per node, the negative-sampling
+    loss of a lone true target s_j u_{n_j}. With delta_j = dJ/d(u_{n_j}^T v_c)
+    = s_j (sigma(s_j u_{n_j}^T v_c) - 1): dJ/dv_c = sum_j delta_j u_{n_j},
+    dJ/du_{n_j} = delta_j v_c.
+
+    Returns (loss, gradCenterVec (d,), gradOutsideVecs (V, d)); only the rows
+    of o's path are non-zero.
+    """
+    _check_pair_args(centerWordVec, outsideWordIdx, outsideVectors)
+    tree = dataset.huffman()
+    if len(tree) != outsideVectors.shape[0]:
+        raise ValueError("outsideVectors has %d rows but the Huffman tree has %d words: it"
+                         " must be (V, d), inner node n in row n"
+                         % (outsideVectors.shape[0], len(tree)))
+    codes, nodes = tree.path(outsideWordIdx)
+    signs = 1.0 - 2.0 * codes                                   # s_j
+    targets = (signs[:, None] * outsideVectors[nodes])[:, None, :]  # (L, 1, d): s_j u_{n_j}
+    center = np.broadcast_to(centerWordVec, (len(nodes), len(centerWordVec)))
+    losses, grad_centers, dscores = neg_sampling_core(center, targets)
+    delta = signs * dscores[:, 0]                               # dJ/d(u_{n_j}^T v_c)
+    gradOutsideVecs = np.zeros(outsideVectors.shape)
+    gradOutsideVecs[nodes] = np.outer(delta, centerWordVec)     # a path never repeats a node
+    return float(np.sum(losses)), np.sum(grad_centers, axis=0), gradOutsideVecs
+
+
+def cbow(currentCenterWord, windowSize, outsideWords, word2Ind,
+         centerWordVectors, outsideVectors, dataset,
+         word2vecLossAndGradient=naiveSoftmaxLossAndGradient):
+    """CBOW loss and gradients for one window: the centre word predicted from its context.
+
+    currentCenterWord -- c, the word to predict (a string)
+    windowSize -- m (unused by the loss itself)
+    outsideWords -- the context words w_{t+j} (strings), 1 to 2m of them
+    word2Ind -- dict word -> index into the vector matrices
+    centerWordVectors -- rows are the input vectors v_w, (V, d): here the
+                         context words' vectors
+    outsideVectors -- rows are the output vectors u_w, (V, d)
+    word2vecLossAndGradient -- the per-pair loss, given v_hat as its centre
+                               vector and c as the word to predict
+
+    With n context words, v_hat = (1/n) sum_j v_{w_{t+j}} (word2vec's
+    cbow_mean=1) and J = J_pair(v_hat, c, U); a context word that occurs n_w
+    times gets dJ/dv_w = (n_w / n) dJ/dv_hat. (word2vec C and gensim add
+    dJ/dv_hat to each context vector, not divided by n: a step n times larger
+    than the gradient's.)
+
+    Returns (loss, gradCenterVecs (V, d), gradOutsideVectors (V, d)); only
+    the context words' rows of gradCenterVecs are non-zero.
+    """
+    if np.shape(centerWordVectors) != np.shape(outsideVectors):
+        raise ValueError("centerWordVectors and outsideVectors must both be (V, d) for the"
+                         " same vocabulary; got shapes %s and %s"
+                         % (np.shape(centerWordVectors), np.shape(outsideVectors)))
+    if len(outsideWords) == 0:
+        raise ValueError("cbow needs at least one context word to predict %r from"
+                         % (currentCenterWord,))
+    try:
+        c = word2Ind[currentCenterWord]
+        context = [word2Ind[w] for w in outsideWords]
+    except KeyError as err:
+        raise ValueError("word %r is not in the vocabulary (word2Ind)" % err.args[0]) from None
+    for w in context:
+        _check_index(w, centerWordVectors.shape[0], "the index of a context word",
+                     "a row of centerWordVectors")
+
+    v_hat = np.mean(centerWordVectors[context], axis=0)         # (d,)
+    loss, grad_hat, gradOutsideVectors = word2vecLossAndGradient(
+        v_hat, c, outsideVectors, dataset)
+    gradCenterVecs = np.zeros(centerWordVectors.shape)
+    np.add.at(gradCenterVecs, context, grad_hat / len(context))  # repeats add up
+    return loss, gradCenterVecs, gradOutsideVectors
+
+
+# ---------------------------------------------------------------------------
 # Self-checks: `python word2vec.py [name]`
 # ---------------------------------------------------------------------------
 
