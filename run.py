@@ -6,15 +6,15 @@ iterations of skip-gram with negative sampling (d = 10, window 5, K = 10,
 step 0.3, 50 windows per iteration), checkpoints every 5,000 iterations, then
 a 2-D SVD projection of some words saved as ``word_vectors.png``.
 
-By default the iterations run on the batched engine (batched.py: the same
-objective, sampled with a seeded NumPy Generator; seconds instead of an hour).
-``--exact`` follows the assignment's Python ``random`` stream draw for draw,
-so it prints the numbers the assignment's own code prints.
+By default the iterations run on the batched engine (engines/batched.py: the
+same objective, sampled with a seeded NumPy Generator; seconds instead of an
+hour). ``--exact`` follows the assignment's Python ``random`` stream draw for
+draw, so it prints the numbers the assignment's own code prints. Another
+``--model`` or ``--loss`` runs the assignment's own per-window code.
 """
 
 import argparse
 import hashlib
-import math
 import os
 import random
 import sys
@@ -22,65 +22,103 @@ import time
 
 import numpy as np
 
-from sgd import sgd, SAVE_PARAMS_EVERY, TrainingDiverged
+import word2vec
+from sgd import sgd
 from utils.checkpoint import CheckpointError
-from utils.treebank import StanfordSentiment, DatasetError, DEFAULT_PATH
-from engines.batched import BatchedSkipgram
-from engines.exact import ExactSkipgram
-from export import plot_loss_curve, save_vectors
+from utils.fileio import read_regular
+from utils.outdir import OutputError, OutputLock, explain
+from utils.session import TrainingDiverged, TrainingSession
+from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment
 
-DIM = 10            # d, the size of the word vectors
-WINDOW = 5          # C, the largest window size
-STEP = 0.3          # the initial SGD step
-K = 10              # negative samples per (centre, outside) pair
-ITERATIONS = 40000
-PRINT_EVERY = 10
-SEED = 31415        # Python's seed (exact path) and the batched engine's
-
-VISUALIZE_WORDS = [
-    "great", "cool", "brilliant", "wonderful", "well", "amazing",
-    "worth", "sweet", "enjoyable", "boring", "bad", "dumb",
-    "annoying", "female", "male", "queen", "king", "man", "woman", "rain", "snow",
-    "hail", "coffee", "tea"]
+# ---- config: the assignment's settings --------------------------------------
+DIM = 10                 # d, the size of the word vectors
+WINDOW = 5               # C, the largest window size
+NEGATIVES = 10           # K, negative samples per (centre, outside) pair
+STEP = 0.3               # the initial SGD step; it halves every 20,000 iterations
+ITERATIONS = 40000       # SGD iterations of 50 windows each
+PRINT_EVERY = 10         # an ``iter`` line every so many iterations
+CHECKPOINT_EVERY = 5000  # iterations between checkpoints
+VOCAB_SEED = 314         # random.seed before reading the data (the assignment's)
+TRAIN_SEED = 31415       # random.seed before training; the batched engine's seed
+INIT_SEED = 9265         # np.random.seed before the initial vectors
+TARGET_LOSS = 10         # the handout's "cost at convergence ... around or below 10"
+MAX_DATA_BYTES = 1 << 30  # the treebank's sentence file is 1.2 MB
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
+    p = argparse.ArgumentParser(
         description="Train word2vec (skip-gram, negative sampling) on the Stanford Sentiment"
                     " Treebank, as CS224N Assignment 2 does, and save word_vectors.png.")
-    parser.add_argument("--iterations", type=int, default=ITERATIONS,
-                        help="SGD iterations of 50 windows each (default %(default)s)")
-    parser.add_argument("--data", default=DEFAULT_PATH, metavar="DIR",
-                        help="folder holding datasetSentences.txt (default: %(default)s,"
-                             " filled by get_datasets.sh)")
-    parser.add_argument("--outdir", default=".", metavar="DIR",
-                        help="where the PNG and the checkpoints go (default: the current"
-                             " folder)")
-    parser.add_argument("--no-resume", action="store_true",
-                        help="start fresh even if the output folder holds checkpoints (they"
-                             " are moved aside, not deleted)")
-    parser.add_argument("--exact", action="store_true",
-                        help="follow the assignment's random stream draw for draw (slower:"
-                             " minutes instead of seconds) instead of the batched engine")
-    parser.add_argument("--checkpoint-every", type=int, default=SAVE_PARAMS_EVERY, metavar="N",
-                        help="save a checkpoint every N iterations (default %(default)s)")
-    parser.add_argument("--step", type=float, default=STEP, metavar="S",
-                        help="the initial SGD step; it halves every 20,000 iterations"
-                             " (default %(default)s, the assignment's)")
-    args = parser.parse_args(argv)
-    if args.iterations < 1:
-        parser.error("--iterations must be at least 1")
-    if args.checkpoint_every < 1:
-        parser.error("--checkpoint-every must be at least 1")
-    if not (math.isfinite(args.step) and args.step > 0):
-        parser.error("--step must be a positive number")
+    p.add_argument("--iterations", type=int, default=ITERATIONS, metavar="N",
+                   help="SGD iterations of 50 windows each (default %(default)s)")
+    p.add_argument("--data", default=DEFAULT_PATH, metavar="DIR",
+                   help="folder holding datasetSentences.txt (default: %(default)s, filled by"
+                        " get_datasets.sh)")
+    p.add_argument("--outdir", default=".", metavar="DIR",
+                   help="where the PNG, the vectors and the checkpoints go (default: here)")
+    p.add_argument("--no-resume", action="store_true",
+                   help="start fresh even if the output folder holds checkpoints (they are"
+                        " moved aside, not deleted)")
+    p.add_argument("--exact", action="store_true",
+                   help="follow the assignment's random stream draw for draw (minutes instead"
+                        " of seconds) instead of the batched engine")
+    p.add_argument("--checkpoint-every", type=int, default=CHECKPOINT_EVERY, metavar="N",
+                   help="save a checkpoint every N iterations (default %(default)s)")
+    p.add_argument("--step", type=float, default=STEP, metavar="S",
+                   help="the initial SGD step; it halves every 20,000 iterations (default"
+                        " %(default)s, the assignment's)")
+    p.add_argument("--dim", type=int, default=DIM, metavar="D",
+                   help="d, the size of the word vectors (default %(default)s)")
+    p.add_argument("--window", type=int, default=WINDOW, metavar="C",
+                   help="C, the largest window size (default %(default)s)")
+    p.add_argument("--negatives", type=int, default=NEGATIVES, metavar="K",
+                   help="K, negative samples per pair (default %(default)s)")
+    p.add_argument("--loss", choices=("neg", "softmax"), default="neg",
+                   help="negative sampling or the naive (full) softmax (default %(default)s;"
+                        " softmax runs the assignment's per-window code: slow)")
+    p.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram",
+                   help="skip-gram or CBOW (default %(default)s; CBOW runs the per-window"
+                        " code: slow)")
+    args = p.parse_args(argv)
+    for name in ("iterations", "checkpoint_every", "dim", "window", "negatives"):
+        if getattr(args, name) < 1:
+            p.error("--%s must be at least 1" % name.replace("_", "-"))
+    if not (np.isfinite(args.step) and args.step > 0):
+        p.error("--step must be a positive number")
     return args
+
+
+def make_config(args):
+    """The run's settings, in one dict: a checkpoint resumes only the same config."""
+    path = "exact" if args.exact else "batched"
+    if (args.model, args.loss) != ("skipgram", "neg"):
+        path = "per-window"
+    return {"dim": args.dim, "window": args.window, "K": args.negatives, "step": args.step,
+            "model": args.model, "loss": args.loss, "path": path, "seed": TRAIN_SEED,
+            "vocab_seed": VOCAB_SEED, "init_seed": INIT_SEED}
 
 
 def data_fingerprint(path):
     """SHA-256 of the sentence file: a checkpoint is only valid for the same corpus."""
-    with open(os.path.join(path, "datasetSentences.txt"), "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+    sentences = os.path.join(path, "datasetSentences.txt")
+    return hashlib.sha256(read_regular(sentences, MAX_DATA_BYTES, "The sentence file")
+                          ).hexdigest()
+
+
+def make_engine(config, dataset):
+    """f(x) for sgd: the loss and gradient of one iteration of 50 windows.
+
+    Imported here, so each path loads only what it runs.
+    """
+    window, K, seed = config["window"], config["K"], config["seed"]
+    if config["path"] == "batched":
+        from engines.batched import BatchedSkipgram
+        return BatchedSkipgram(dataset, window=window, K=K, seed=seed, dim=config["dim"])
+    from engines.exact import ExactSkipgram, PerWindow
+    if config["path"] == "exact":
+        return ExactSkipgram(dataset, window=window, K=K, seed=seed)
+    return PerWindow(dataset, window=window, K=K, seed=seed, model=config["model"],
+                     loss=config["loss"])
 
 
 def check_trainable(dataset, engine, path):
@@ -95,121 +133,104 @@ def check_trainable(dataset, engine, path):
         raise DatasetError("%s: no sentence has two different words (%d sentence%s read);"
                            " skip-gram needs pairs of words to train on"
                            % (sentences_file, n, "" if n == 1 else "s"))
-    if isinstance(engine, BatchedSkipgram) and len(engine.corpus) == 0:
-        raise DatasetError(_too_small(sentences_file, dataset))
-
-
-def _too_small(sentences_file, dataset):
-    return ("%s: the corpus is too small to train on (%d words): subsampling drops"
-            " frequent words, as word2vec does, and leaves no sentence of two words"
+    if hasattr(engine, "corpus") and len(engine.corpus) == 0:
+        raise DatasetError(
+            "%s: the corpus is too small to train on (%d words): subsampling drops frequent"
+            " words, as word2vec does, and leaves no sentence of two words"
             % (sentences_file, sum(len(s) for s in dataset.sentences())))
 
 
-def plot_word_vectors(wordVectors, tokens, path, words=VISUALIZE_WORDS):
-    """Project the centre vectors of ``words`` to 2-D and save a labelled scatter.
-
-    The projection: centre the chosen vectors, take the SVD of their
-    covariance, keep the first two directions. Words missing from the
-    vocabulary are left out (and named). Returns the (n, 2) coordinates.
-    """
-    import matplotlib
-    matplotlib.use("Agg")  # no screen needed
-    import matplotlib.pyplot as plt
-
-    missing = [w for w in words if w not in tokens]
-    if missing:
-        print("Not in the vocabulary, left out of the plot: %s" % ", ".join(missing))
-    words = [w for w in words if w in tokens]
-    vecs = wordVectors[[tokens[w] for w in words], :]
-    centred = vecs - np.mean(vecs, axis=0)
-    covariance = centred.T @ centred / len(words)
-    U, _, _ = np.linalg.svd(covariance)
-    coord = centred @ U[:, :2]
-
-    fig, ax = plt.subplots(figsize=(8, 6))
-    for (x, y), word in zip(coord, words):
-        ax.text(x, y, word, bbox=dict(facecolor="green", alpha=0.1))
-    pad = 0.05 * (np.ptp(coord, axis=0) + 1e-12)
-    ax.set_xlim(coord[:, 0].min() - pad[0], coord[:, 0].max() + pad[0])
-    ax.set_ylim(coord[:, 1].min() - pad[1], coord[:, 1].max() + pad[1])
-    ax.set_title("Word vectors: first two SVD directions")
-    fig.savefig(path)
-    plt.close(fig)
-    return coord
-
-
-def train(args):
+def train(args, config):
     """Train as the assignment does; returns (wordVectors (2V, d), tokens, history)."""
-    random.seed(314)
+    random.seed(VOCAB_SEED)
     dataset = StanfordSentiment(args.data)
     tokens = dataset.tokens()
     nWords = len(tokens)
 
-    # On the exact path allSentences() and the sampling table are built lazily
-    # inside training, so their random draws come after this seeding, as in
-    # the assignment.
-    random.seed(SEED)
-    np.random.seed(9265)
-
+    # The exact path builds allSentences() and the sampling table lazily, inside
+    # training, so their draws come after this seeding, as in the assignment.
+    random.seed(TRAIN_SEED)
+    np.random.seed(INIT_SEED)
     startTime = time.time()
-    wordVectors = np.concatenate(
-        ((np.random.rand(nWords, DIM) - 0.5) / DIM, np.zeros((nWords, DIM))), axis=0)
-    if args.exact:
-        engine = ExactSkipgram(dataset, window=WINDOW, K=K, seed=SEED)
-    else:
-        engine = BatchedSkipgram(dataset, window=WINDOW, K=K, seed=SEED, dim=DIM)
+    wordVectors = word2vec.init_vectors(nWords, config["dim"], np.random)
+    engine = make_engine(config, dataset)
     check_trainable(dataset, engine, args.data)
-    run_info = {"vocabulary": nWords, "dimension": DIM, "window": WINDOW, "K": K,
-                "path": "exact" if args.exact else "batched", "seed": SEED,
-                "step": args.step, "data": data_fingerprint(args.data)}
-    history = []
-    try:
-        # Overflow only ever shows up as a NaN or infinite loss, which sgd()
-        # reports itself: no RuntimeWarnings on top of that message.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            wordVectors = sgd(engine, wordVectors, args.step, args.iterations, None, True,
-                              PRINT_EVERY=PRINT_EVERY, checkpoint_dir=args.outdir,
-                              save_every=args.checkpoint_every, resume=not args.no_resume,
-                              run_info=run_info, random_sources=[engine], history=history)
-    except ValueError:
-        # The exact path subsamples on its first iteration (the assignment's
-        # order of draws), so a corpus subsampled to nothing shows up here.
-        if args.exact and len(dataset.allSentences()) == 0:
-            raise DatasetError(_too_small(os.path.join(args.data, "datasetSentences.txt"),
-                                          dataset)) from None
-        raise
-    print("sanity check: cost at convergence should be around or below 10")
+    run_info = dict(config, vocabulary=nWords, data=data_fingerprint(args.data))
+    session = TrainingSession(args.outdir, run_info, [engine], args.checkpoint_every,
+                              resume=not args.no_resume, print_every=PRINT_EVERY)
+    # Overflow only ever shows up as a NaN or infinite loss, which the session
+    # reports itself: no RuntimeWarnings on top of that message.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        wordVectors = sgd(engine, wordVectors, args.step, args.iterations, None, True,
+                          PRINT_EVERY=PRINT_EVERY, hooks=session)
+    print("sanity check: cost at convergence should be around or below %d" % TARGET_LOSS)
+    print(verdict(session.history, args.iterations))
     print("training took %d seconds" % (time.time() - startTime))
-    return wordVectors, tokens, history
+    return wordVectors, tokens, session.history
+
+
+def verdict(history, iterations):
+    """Whether this run meets the handout's target, in one line."""
+    if not history:
+        return "this run printed no loss (fewer than %d iterations)" % PRINT_EVERY
+    loss = history[-1][1]
+    if loss <= TARGET_LOSS:
+        return "this run ends at %f after %d iterations: it meets that" % (loss, iterations)
+    return ("this run ends at %f after %d iterations: not below %d yet (the assignment"
+            " trains %d iterations)" % (loss, iterations, TARGET_LOSS, ITERATIONS))
+
+
+def save_outputs(outdir, wordVectors, tokens, history):
+    """The vectors first (the run's result), then the figures, each optional."""
+    import plots
+    from vectors import save_vectors
+
+    nWords = len(tokens)
+    saved = list(save_vectors(outdir, wordVectors, tokens))
+    # The plot uses the centre vectors v_w (the first half of the rows).
+    figures = [("word_vectors.png",
+                lambda p: plots.plot_word_vectors(wordVectors[:nWords], tokens, p))]
+    if history:
+        figures.append(("loss_curve.png", lambda p: plots.plot_loss_curve(history, p)))
+    for name, draw in figures:
+        path = os.path.join(outdir, name)
+        try:
+            draw(path)
+        except Exception as err:  # a figure is a bonus: never lose a run for it
+            print("warning: could not draw %s (%s: %s); the vectors are saved"
+                  % (path, type(err).__name__, err), file=sys.stderr)
+            continue
+        # Listed as the assignment's run lists them: the word plot first.
+        saved.insert(0 if name == "word_vectors.png" else len(saved), path)
+    print("Saved %s" % ", ".join(saved))
 
 
 def main(argv=None):
     args = parse_args(argv)
+    config = make_config(args)
+    trained = False
     try:
-        os.makedirs(args.outdir, exist_ok=True)
-        wordVectors, tokens, history = train(args)
+        with OutputLock(args.outdir):
+            wordVectors, tokens, history = train(args, config)
+            trained = True
+            save_outputs(args.outdir, wordVectors, tokens, history)
     except TrainingDiverged as err:
         print("error: %s Rerun with a smaller --step (and --no-resume, to start over)."
               % err, file=sys.stderr)
         return 1
-    except (DatasetError, CheckpointError) as err:
+    except (DatasetError, CheckpointError, OutputError) as err:
         print("error: %s" % err, file=sys.stderr)
         return 1
-    except OSError as err:  # an unreadable data file, an output folder that cannot be made
-        print("error: %s" % err, file=sys.stderr)
+    except OSError as err:  # an output that cannot be written, a data file not readable
+        print("error: %s%s" % (explain(err), "; the trained vectors are in the final"
+              " checkpoint: run again to write the outputs" if trained else ""),
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        if trained:
+            print("Interrupted while writing the outputs; training is saved: run again to"
+                  " write them.", file=sys.stderr)
         return 130
-    nWords = len(tokens)
-    # The plot uses the centre vectors v_w (the first half of the rows).
-    png = os.path.join(args.outdir, "word_vectors.png")
-    plot_word_vectors(wordVectors[:nWords], tokens, png)
-    saved = [png]
-    saved += save_vectors(args.outdir, wordVectors, tokens)
-    if history:
-        saved.append(os.path.join(args.outdir, "loss_curve.png"))
-        plot_loss_curve(history, saved[-1])
-    print("Saved %s" % ", ".join(saved))
     return 0
 
 

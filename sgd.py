@@ -1,21 +1,17 @@
 #!/usr/bin/env python
-"""Stochastic gradient descent with annealing, printing and crash-safe checkpoints.
+"""Stochastic gradient descent (CS224N Assignment 2), as the starter shapes it.
 
-``sgd`` drives both training paths: the exact per-window path, whose gradient
-is a dense array, and the batched path, whose gradient is a ``RowSparseGrad``.
+``sgd`` is the loop: f(x), the update, the annealing, the printing. What a
+real run adds (resume, checkpoints, the progress line, Ctrl-C) plugs in
+through ``hooks`` (utils/session.py), so the loop reads as the starter's.
 """
 
 import argparse
-import math
-import os
-import shutil
-import signal
 import sys
-import time
 
 import numpy as np
 
-from utils import checkpoint
+from utils.session import TrainingSession
 
 SAVE_PARAMS_EVERY = 5000  # iterations between checkpoints
 ANNEAL_EVERY = 20000      # the step halves after this many iterations
@@ -24,28 +20,33 @@ ANNEAL_EVERY = 20000      # the step halves after this many iterations
 class RowSparseGrad:
     """A gradient that is zero except on a few rows.
 
-    rows -- (n,) distinct row indices
+    rows -- (n,) distinct non-negative row indices
     values -- (n, d) the gradient on those rows (already summed over repeats)
+    check -- validate the rows (engines that build them correct skip it)
 
-    ``sgd`` applies it as ``x[rows] -= step * values``, so an update costs
-    O(n d), whatever the number of rows of x.
+    ``apply_update`` applies it as ``x[rows] -= step * values``: O(n d),
+    whatever the number of rows of x.
     """
 
     __slots__ = ("rows", "values")
 
-    def __init__(self, rows, values):
-        self.rows = rows
-        self.values = values
+    def __init__(self, rows, values, check=True):
+        self.rows, self.values = rows, values
+        if check:
+            rows = np.asarray(rows)
+            if rows.ndim != 1 or not np.issubdtype(rows.dtype, np.integer) \
+                    or np.shape(values)[:1] != rows.shape:
+                raise ValueError("RowSparseGrad needs rows (n,) of integers and values (n, d);"
+                                 " got %s %s and %s" % (rows.dtype, rows.shape, np.shape(values)))
+            if rows.size and (rows.min() < 0 or np.unique(rows).size != rows.size):
+                raise ValueError("RowSparseGrad rows must be distinct and >= 0; got %s"
+                                 % rows[:10])
 
     def toarray(self, shape):
         """The dense gradient, shape ``shape`` (for tests and gradient checks)."""
         dense = np.zeros(shape)
         dense[self.rows] = self.values
         return dense
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
 
 
 def apply_update(x, grad, step):
@@ -61,108 +62,30 @@ def apply_update(x, grad, step):
     return x
 
 
-def load_saved_params(directory="."):
-    """The newest usable checkpoint in ``directory``: (iteration, params, state).
-
-    (0, None, None) when there is none. ``state`` is the dict described in
-    utils/checkpoint.py.
-    """
-    return checkpoint.load_newest(directory)
-
-
-def save_params(iter, params, directory=".", step=0.0, exploss=None):
-    """Save a checkpoint of ``params`` at iteration ``iter`` (and the random state)."""
-    checkpoint.save(directory, iter, params, step, exploss)
-
-
-class _Progress:
-    """A live 'iterations per second, ETA' line, only when stdout is a terminal."""
-
-    def __init__(self, start, total, stream=None):
-        self.stream = stream or sys.stdout
-        self.enabled = self.stream.isatty()
-        self.start, self.total = start, total
-        self.t0 = time.monotonic()
-        self.shown = False
-        self.last = 0.0
-
-    def update(self, it):
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.2 and it != self.total:
-            return
-        self.last = now
-        done = it - self.start
-        rate = done / max(now - self.t0, 1e-9)
-        eta = (self.total - it) / rate if rate > 0 else float("inf")
-        self.stream.write("\r\x1b[K%d/%d iterations, %.0f it/s, ETA %s"
-                          % (it, self.total, rate, _format_seconds(eta)))
-        self.stream.flush()
-        self.shown = True
-
-    def clear(self):
-        """Erase the progress line before ordinary output is printed."""
-        if self.shown:
-            self.stream.write("\r\x1b[K")
-            self.shown = False
-
-
-def _format_seconds(s):
-    if not math.isfinite(s):
-        return "?"
-    s = int(round(s))
-    return "%d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60) if s >= 3600 else \
-        "%d:%02d" % (s // 60, s % 60)
-
-
-class _DeferredInterrupt:
-    """Turn the first Ctrl-C into a flag the loop checks between iterations.
-
-    Saving mid-iteration would store a random state that is half consumed, so
-    the loop finishes the iteration, saves, and stops. A second Ctrl-C
-    interrupts at once.
-    """
-
-    def __init__(self):
-        self.requested = False
-        self.previous = None
+class SgdHooks:
+    """No checkpoints, no progress line: the plain loop."""
 
     def __enter__(self):
-        try:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave Ctrl-C alone
-            self.previous = None
         return self
 
-    def _handle(self, signum, frame):
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
     def __exit__(self, *exc):
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
         return False
 
+    def start(self, x0, step, iterations):
+        return 0, x0, step, None  # (first iteration done, x, step, exploss)
 
-def _set_aside_old_checkpoints(directory):
-    """For a fresh start, move earlier checkpoints out of the way (never delete them)."""
-    old = checkpoint.list_iterations(directory)
-    if not old:
-        return
-    target = os.path.join(directory, "superseded-%s" % time.strftime("%Y%m%d-%H%M%S"))
-    os.makedirs(target, exist_ok=True)
-    for it in old:
-        for path in (checkpoint.state_path(directory, it), checkpoint.params_path(directory, it)):
-            if os.path.exists(path):
-                shutil.move(path, target)
-    print("Starting fresh: moved %d earlier checkpoint(s) to %s" % (len(old), target))
+    def print(self, line):
+        print(line)
+
+    def on_step(self, it, x, loss, step, exploss):
+        pass
+
+    def finish(self, it, x, step, exploss):
+        pass
 
 
 def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVERY=10, *,
-        checkpoint_dir=".", save_every=SAVE_PARAMS_EVERY, resume=True, run_info=None,
-        random_sources=(), keep=3, history=None):
+        hooks=None):
     """Minimise f by stochastic gradient descent.
 
     f -- returns (loss, gradient) at x; the gradient is an array shaped like x
@@ -171,106 +94,30 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
     step -- the step size; it halves every ANNEAL_EVERY iterations
     iterations -- the total number of iterations to reach
     postprocessing -- applied to x after every step (identity when None)
-    useSaved -- checkpoint every ``save_every`` iterations in ``checkpoint_dir``
-                and, with ``resume``, continue from the newest usable one
+    useSaved -- as the assignment: checkpoint every SAVE_PARAMS_EVERY iterations
+                in the current folder and resume from the newest one
     PRINT_EVERY -- print ``iter N: L`` every so many iterations, L being the
                    moving average 0.95 old + 0.05 new (first: the loss itself)
-
-    Keyword-only: ``run_info`` (a JSON-able dict identifying the run; a
-    checkpoint of another run is refused), ``random_sources`` (numpy
-    Generators, or objects with get_state/set_state, whose states the
-    checkpoints hold besides Python's and NumPy's global ones), ``keep``
-    (checkpoints kept), ``history`` (a list that receives an (iteration,
-    printed loss) pair at every print, kept across resumes). Ctrl-C saves a checkpoint at the
-    current iteration and raises KeyboardInterrupt. A NaN or infinite loss
-    raises TrainingDiverged, and so do NaN or infinite parameters at a
-    checkpoint (which is then not written), so every checkpoint on disk holds
-    finite numbers.
+    hooks -- what a real run plugs in (utils.session.TrainingSession); by
+             default that with useSaved, else nothing (SgdHooks)
     """
     if postprocessing is None:
         postprocessing = lambda x: x  # noqa: E731
-
-    start_iter = 0
-    exploss = None
-    x = x0
-    if useSaved:
-        checkpoint.remove_partial_files(checkpoint_dir)  # left by a crash mid-save
-    if useSaved and resume:
-        start_iter, saved_x, state = checkpoint.load_newest(checkpoint_dir, run_info)
-        if start_iter > iterations:
-            raise checkpoint.CheckpointError(
-                "the newest checkpoint in %s is at iteration %d, beyond the %d iterations"
-                " asked for; ask for at least %d, or start fresh with --no-resume"
-                % (checkpoint_dir, start_iter, iterations, start_iter))
-        if start_iter > 0:
-            if saved_x.shape != np.shape(x0):
-                raise checkpoint.CheckpointError(
-                    "checkpoint %d holds parameters of shape %s, this run has %s; start fresh"
-                    " with --no-resume" % (start_iter, saved_x.shape, np.shape(x0)))
-            x = saved_x
-            step = state["step"]  # the step in force after start_iter's halvings
-            exploss = state["exploss"]
-            if history is not None:
-                history[:] = [tuple(h) for h in state["history"]]
-            checkpoint.set_random_states(state["random"], random_sources)
-            print("Resuming from checkpoint %d in %s" % (start_iter, checkpoint_dir))
-    elif useSaved:
-        _set_aside_old_checkpoints(checkpoint_dir)
-
-    progress = _Progress(start_iter, iterations)
-    last_saved = start_iter
-
-    def kept_note():
-        if not (useSaved and last_saved):
-            return ""
-        return " The last good checkpoint (iteration %d) is kept in %s." % (last_saved,
-                                                                          checkpoint_dir)
-
-    def save(it):
-        if not np.all(np.isfinite(x)):
-            progress.clear()
-            raise TrainingDiverged(
-                "the parameters became NaN or infinite by iteration %d (the loss was still"
-                " finite). The step size %g is probably too large: try a smaller one.%s"
-                % (it, step, kept_note()))
-        checkpoint.save(checkpoint_dir, it, x, step, exploss, run_info, random_sources, keep,
-                        history)
-
-    with _DeferredInterrupt() as interrupt:
+    if hooks is None:
+        hooks = TrainingSession(".", save_every=SAVE_PARAMS_EVERY) if useSaved else SgdHooks()
+    with hooks:
+        start_iter, x, step, exploss = hooks.start(x0, step, iterations)
         for it in range(start_iter + 1, iterations + 1):
             loss, grad = f(x)
-            if not math.isfinite(loss):
-                progress.clear()
-                raise TrainingDiverged(
-                    "the loss became %s at iteration %d. The step size %g is probably too"
-                    " large: try a smaller one.%s" % (float(loss), it, step, kept_note()))
             x = apply_update(x, grad, step)
             x = postprocessing(x)
-
             if it % PRINT_EVERY == 0:
                 exploss = loss if exploss is None else 0.95 * exploss + 0.05 * loss
-                progress.clear()
-                print("iter %d: %f" % (it, exploss))
-                if history is not None:
-                    history.append((it, exploss))
-
+                hooks.print("iter %d: %f" % (it, exploss))
             if it % ANNEAL_EVERY == 0:
                 step *= 0.5
-            if useSaved and it % save_every == 0:
-                save(it)
-                last_saved = it
-            progress.update(it)
-
-            if interrupt.requested:
-                progress.clear()
-                if useSaved and last_saved != it:
-                    save(it)
-                    last_saved = it
-                if useSaved:
-                    print("Interrupted: saved a checkpoint at iteration %d in %s; run again"
-                          " to resume." % (it, checkpoint_dir))
-                raise KeyboardInterrupt
-    progress.clear()
+            hooks.on_step(it, x, loss, step, exploss)
+        hooks.finish(iterations, x, step, exploss)
     return x
 
 

@@ -9,10 +9,12 @@ as the per-window code's, in a fraction of the time. Any change here is
 checked bit for bit against that code (tests/test_exact.py).
 """
 
+import functools
 import random
 
 import numpy as np
 
+import word2vec
 from sgd import RowSparseGrad
 from word2vec import BATCH_SIZE, getNegativeSamples, neg_sampling_core, target_gradients
 
@@ -114,3 +116,23 @@ class ExactSkipgram:
         order = np.argsort(win_keys // (2 * V), kind="stable")  # window order
         rows, summed = sum_by_key(win_keys[order] % (2 * V), win_sums[order])
         return loss, RowSparseGrad(rows, summed)
+
+
+class PerWindow(ExactSkipgram):
+    """f(x) for ``sgd`` by the assignment's own code: ``word2vec_sgd_wrapper``.
+
+    For the settings the faster engines do not cover (CBOW, the naive
+    softmax): slow, but the reference itself. model -- "skipgram" or "cbow";
+    loss -- "neg" (K negatives) or "softmax".
+    """
+
+    def __init__(self, dataset, window=5, K=10, batch=BATCH_SIZE, seed=31415,
+                 model="skipgram", loss="neg"):
+        super().__init__(dataset, window=window, K=K, batch=batch, seed=seed)
+        self.model = getattr(word2vec, model)
+        self.loss = (functools.partial(word2vec.negSamplingLossAndGradient, K=self.K)
+                     if loss == "neg" else word2vec.naiveSoftmaxLossAndGradient)
+
+    def __call__(self, x):
+        return word2vec.word2vec_sgd_wrapper(self.model, self.tokens, x, self.dataset,
+                                             self.window, self.loss)
