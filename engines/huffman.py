@@ -91,8 +91,8 @@ def build_huffman(counts):
         raise ValueError("counts must be a non-empty 1-D array of word counts; got shape %s"
                          % (counts.shape,))
     if np.any(counts < 0):
-        raise ValueError("word counts must be >= 0; word %d has %r"
-                         % (int(np.argmin(counts)), counts.min()))
+        raise ValueError("word counts must be >= 0; word %d has %s"
+                         % (int(np.argmin(counts)), counts.min().item()))
     V = len(counts)
     order = np.argsort(-counts, kind="stable")       # sorted leaf i is word order[i]
     parent, bit = _merge(counts[order])

@@ -1,0 +1,156 @@
+"""engines/huffman.py: the Huffman tree of hierarchical softmax."""
+
+import heapq
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engines.huffman import build_huffman
+
+WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "wiki106.txt"
+
+count_lists = st.lists(st.integers(0, 50), min_size=2, max_size=60)
+
+
+def code_strings(tree):
+    return ["".join(map(str, tree.path(w)[0])) for w in range(len(tree))]
+
+
+def optimal_cost(counts):
+    """The least sum of count * code length (the sum of the merged weights)."""
+    heap = [int(c) for c in counts]
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += merged
+        heapq.heappush(heap, merged)
+    return cost
+
+
+@given(count_lists)
+@settings(max_examples=150, deadline=None)
+def test_prefix_code_kraft_and_optimal(counts):
+    tree = build_huffman(counts)
+    codes = code_strings(tree)
+    for a, b in combinations(codes, 2):
+        assert not a.startswith(b) and not b.startswith(a)
+    # A full binary tree: the Kraft sum is exactly 1.
+    assert sum(2.0 ** -len(c) for c in codes) == 1.0
+    assert int(np.dot(counts, tree.lengths)) == optimal_cost(counts)
+
+
+@given(count_lists)
+@settings(max_examples=150, deadline=None)
+def test_frequent_words_get_codes_no_longer(counts):
+    tree = build_huffman(counts)
+    counts = np.array(counts)
+    for a in range(len(counts)):
+        more_frequent = counts > counts[a]
+        assert np.all(tree.lengths[more_frequent] <= tree.lengths[a])
+
+
+@given(count_lists)
+@settings(max_examples=100, deadline=None)
+def test_points_name_the_inner_nodes(counts):
+    """Root V-2 first; one node per code prefix; all V-1 inner nodes on some path."""
+    tree = build_huffman(counts)
+    V = len(counts)
+    node_of_prefix = {}
+    for w in range(V):
+        code, points = tree.path(w)
+        assert points[0] == V - 2
+        assert np.all((points >= 0) & (points <= V - 2))
+        for j, p in enumerate(points):
+            prefix = tuple(code[:j])
+            assert node_of_prefix.setdefault(prefix, int(p)) == p
+        # Past the path: padding that cannot be mistaken for a node.
+        assert np.all(tree.points[w, len(points):] == -1)
+        assert np.all(tree.codes[w, len(points):] == 0)
+    assert sorted(node_of_prefix.values()) == list(range(V - 1))
+
+
+def test_array_types_fit_compiled_code():
+    tree = build_huffman([5, 4, 3, 2, 1])
+    assert tree.codes.dtype == np.uint8 and tree.points.dtype == np.int32
+    assert tree.lengths.dtype == np.int32
+    for a in (tree.codes, tree.points, tree.lengths):
+        assert a.flags.c_contiguous
+    assert tree.codes.shape == tree.points.shape == (5, tree.lengths.max())
+
+
+def test_small_vocabularies():
+    one = build_huffman([7])
+    assert one.lengths.tolist() == [0] and one.codes.shape == (1, 0)
+    two = build_huffman([3, 9])
+    # word2vec C: the first node taken (the rarer) gets 0, the second 1.
+    assert two.path(0)[0].tolist() == [0] and two.path(1)[0].tolist() == [1]
+    assert two.points[:, 0].tolist() == [0, 0]
+
+
+def test_rows_follow_the_counts_order():
+    counts = np.array([13, 200, 7, 55, 1, 90, 31])
+    tree = build_huffman(counts)
+    perm = np.random.default_rng(0).permutation(len(counts))
+    permuted = build_huffman(counts[perm])
+    assert np.array_equal(permuted.codes, tree.codes[perm])
+    assert np.array_equal(permuted.points, tree.points[perm])
+
+
+def test_bad_counts():
+    with pytest.raises(ValueError, match="non-empty"):
+        build_huffman([])
+    with pytest.raises(ValueError, match="word 1 has -2"):
+        build_huffman([3, -2])
+
+
+# ---- against gensim ----------------------------------------------------------
+
+def gensim_paths(counts):
+    """gensim's codes and points for a vocabulary with these counts, in this order."""
+    pytest.importorskip("gensim")
+    from gensim.models.keyedvectors import KeyedVectors
+    from gensim.models.word2vec import _assign_binary_codes
+    kv = KeyedVectors(2)
+    kv.add_vectors(["w%d" % i for i in range(len(counts))], np.zeros((len(counts), 2)))
+    kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
+    for i, c in enumerate(counts):
+        kv.set_vecattr(i, "count", int(c))
+    _assign_binary_codes(kv)
+    return [(list(kv.get_vecattr(i, "code")), list(kv.get_vecattr(i, "point")))
+            for i in range(len(counts))]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_same_as_gensim_without_ties(seed):
+    """With no equal weights anywhere, the Huffman tree is unique: gensim's and ours agree."""
+    rng = np.random.default_rng(seed)
+    counts = np.sort(rng.choice(10 ** 9, size=150, replace=False))[::-1]
+    tree = build_huffman(counts)
+    for w, (code, points) in enumerate(gensim_paths(counts)):
+        assert tree.path(w)[0].tolist() == code
+        assert tree.path(w)[1].tolist() == points
+
+
+def test_gensim_breaks_ties_otherwise_but_as_short():
+    """Equal counts: gensim's heap may take other equal nodes first; both are optimal."""
+    counts = np.sort(np.random.default_rng(1).integers(1, 20, size=400))[::-1]
+    tree = build_huffman(counts)
+    theirs = gensim_paths(counts)
+    assert np.dot(counts, [len(c) for c, _ in theirs]) == np.dot(counts, tree.lengths)
+    assert any(tree.path(w)[0].tolist() != c for w, (c, _) in enumerate(theirs))
+
+
+@pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/corpora/wiki106.txt")
+def test_real_vocabulary_against_gensim():
+    from utils.corpus import build_vocabulary
+    counts = build_vocabulary(WIKI, min_count=5).counts
+    tree = build_huffman(counts)
+    theirs = gensim_paths(counts)
+    assert np.dot(counts, [len(c) for c, _ in theirs]) == np.dot(counts, tree.lengths)
+    assert int(np.dot(counts, tree.lengths)) == optimal_cost(counts)
+    assert tree.lengths[0] <= 5 and tree.lengths.max() >= 15
