@@ -2,6 +2,7 @@
 
 import os
 import random
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,9 +12,54 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# The real data, where this machine has it (CI's does: ../shared/data).
-REAL_SST = ROOT.parent / "shared" / "data" / "stanfordSentimentTreebank"
-REAL_PTB = ROOT.parent / "shared" / "data" / "trainDevTestTrees_PTB"
+# The real data, where this machine has it. Looked for, in this order, in the
+# folder named by $W2V_DATA, in utils/datasets (where get_datasets.sh installs
+# them) and in ../shared/data (CI's copy).
+DATA_ENV = "W2V_DATA"
+
+
+def real_data_folders():
+    """The folders searched for the real data, first match wins."""
+    named = os.environ.get(DATA_ENV, "").strip()
+    folders = [Path(named).expanduser()] if named else []
+    return folders + [ROOT / "utils" / "datasets", ROOT.parent / "shared" / "data"]
+
+
+def find_real_data(name, *markers):
+    """``<folder>/<name>`` of the first searched folder holding one of ``markers``
+    inside it (a $W2V_DATA that is that folder itself counts too); None if none does."""
+    for folder in real_data_folders():
+        for candidate in (folder / name, folder):
+            if any((candidate / marker).is_file() for marker in markers):
+                return candidate
+    return None
+
+
+REAL_SST = find_real_data("stanfordSentimentTreebank", "datasetSentences.txt")
+REAL_PTB = find_real_data("trainDevTestTrees_PTB", "trees/train.txt", "train.txt")
+_MISSING = [name for name, found in (("stanfordSentimentTreebank/", REAL_SST),
+                                     ("trainDevTestTrees_PTB/", REAL_PTB)) if found is None]
+REAL_DATA_MISSING = ("the real data are not on this machine: no %s in %s; run `sh"
+                     " get_datasets.sh`, or set %s=DIR, a folder holding them"
+                     % (" or ".join(_MISSING) or "-", ", ".join(map(str, real_data_folders())),
+                        DATA_ENV))
+needs_real_sst = pytest.mark.skipif(REAL_SST is None, reason=REAL_DATA_MISSING)
+needs_real_labels = pytest.mark.skipif(REAL_SST is None or REAL_PTB is None,
+                                       reason=REAL_DATA_MISSING)
+
+def run_python(code, *args, timeout=60):
+    """Run ``code`` (with ``args`` as sys.argv[1:]) in a fresh interpreter in the project folder.
+
+    Returns the CompletedProcess (text output captured). Code that could hang
+    runs here: past ``timeout`` seconds the child is killed and the test fails
+    instead of hanging the suite (a hang guard, not a speed check).
+    """
+    try:
+        return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=str(ROOT),
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail("hung: still running after %d s (killed)\n%s" % (timeout, code))
+
 
 FIXTURE_WORDS = ("great cool brilliant wonderful well amazing worth sweet enjoyable boring bad"
                  " dumb annoying female male queen king man woman rain snow hail coffee tea"

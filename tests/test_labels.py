@@ -1,4 +1,4 @@
-"""Sentence labels, splits and the label file parsers (utils/labels.py)."""
+"""Sentence labels, splits and the label file readers (utils/labels.py, utils/label_files.py)."""
 
 import os
 import random
@@ -7,8 +7,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tests.conftest import REAL_PTB, REAL_SST, SENTENCES, tree_line, write_sentences, write_trees
-from utils.treebank import DatasetError, StanfordSentiment, parse_ptb_tree
+from tests.conftest import (REAL_PTB, REAL_SST, ROOT, SENTENCES, needs_real_labels, run_python,
+                            tree_line, write_sentences, write_trees)
+from utils.label_files import parse_ptb_tree
+from utils.labels import categorify
+from utils.treebank import DatasetError, StanfordSentiment
 
 
 def expected_split(split):
@@ -207,12 +210,90 @@ def test_categorify_rejects_nan():
         StanfordSentiment("unused").categorify(float("nan"))
 
 
+@pytest.mark.parametrize("label", [7, -0.1, 1.0000001, float("inf"), "x", None, [0.5]])
+def test_categorify_rejects_values_outside_0_1(label):
+    with pytest.raises(ValueError) as err:
+        StanfordSentiment("unused").categorify(label)
+    assert str(err.value) == ("categorify: expected a sentiment value in [0, 1] (as"
+                              " sentiment_labels.txt gives), got %r" % (label,))
+
+
+def test_categorify_is_one_function():
+    assert StanfordSentiment("unused").categorify(np.float64(0.3)) == categorify(0.3) == 1
+
+
+# ---- the split file ------------------------------------------------------------
+
+def rewrite_split(folder, records, header=True):
+    with open(os.path.join(str(folder), "datasetSplit.txt"), "w", encoding="utf-8") as f:
+        f.write("sentence_index,splitset_label\n" if header else "")
+        f.write("".join("%s\n" % r for r in records))
+
+
+@pytest.mark.parametrize("index", [0, 5, 12])
+def test_split_index_outside_the_sentences(dict_data, index):
+    rewrite_split(dict_data, ["1,1", "2,3", "%d,1" % index])
+    ds = StanfordSentiment(str(dict_data))
+    with pytest.raises(DatasetError) as err:
+        ds.getTrainSentences()  # 0 used to wrap to the last sentence, 5 an IndexError
+    assert str(err.value) == (
+        "%s:4: sentence index %d is not one of the sentences (1 to 4 in %s); are the two"
+        " files from the same release?"
+        % (dict_data / "datasetSplit.txt", index, dict_data / "datasetSentences.txt"))
+
+
+def test_split_index_listed_twice(dict_data):
+    rewrite_split(dict_data, ["1,1", "2,3", "1,2"])
+    with pytest.raises(DatasetError, match=r"datasetSplit.txt:4: sentence 1 is listed a second"
+                                           r" time \(first on line 2\)"):
+        StanfordSentiment(str(dict_data)).dataset_split()
+
+
+def test_split_file_without_header_keeps_its_first_record(dict_data):
+    rewrite_split(dict_data, ["1,1", "2,3", "3,2", "4,1"], header=False)
+    ds = StanfordSentiment(str(dict_data))
+    assert ds.dataset_split() == [[0, 3], [2], [1]]
+    assert [label for _, label in ds.getTrainSentences()] == [4, 3]
+
+
+def test_sentence_file_without_header_on_the_dictionary_route(dict_data):
+    path = dict_data / "datasetSentences.txt"
+    path.write_text(path.read_text(encoding="utf-8").split("\n", 1)[1], encoding="utf-8")
+    ds = StanfordSentiment(str(dict_data))
+    assert np.allclose(ds.sent_labels(), [0.9, 0.2, 0.5, 0.7])  # the first one kept
+    assert ds.getTrainSentences()[0] == ("the rock -lrb- 2002 -rrb- is great .".split(), 4)
+
+
+# ---- label files that are not regular files -----------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_dictionary_is_named_not_skipped(dict_data):
+    (dict_data / "dictionary.txt").unlink()
+    os.mkfifo(str(dict_data / "dictionary.txt"))
+    code = ("import sys\nfrom utils.treebank import DatasetError, StanfordSentiment\n"
+            "try:\n    StanfordSentiment(sys.argv[1]).sent_labels()\n"
+            "except DatasetError as err:\n    print(err)\n")
+    r = run_python(code, dict_data)
+    assert r.stdout.strip() == ("The phrase dictionary %s is a FIFO (named pipe), not a"
+                                " regular file; give the path of an ordinary file"
+                                % (dict_data / "dictionary.txt")), r.stderr
+
+
+def test_no_labels_hint_names_the_script_from_anywhere(tmp_path, monkeypatch):
+    sst = tmp_path / "sst"
+    write_sentences(str(sst))
+    monkeypatch.chdir(str(tmp_path))
+    with pytest.raises(DatasetError) as err:
+        StanfordSentiment(str(sst)).sent_labels()
+    assert "Run `sh %s` (it fetches the PTB trees too" % (ROOT / "get_datasets.sh") \
+        in str(err.value)
+
+
 # ---- the real data -------------------------------------------------------------
 
-@pytest.mark.skipif(not REAL_SST.is_dir() or not REAL_PTB.is_dir(),
-                    reason="the real data are not at %s" % REAL_SST.parent)
+@needs_real_labels
 def test_real_data_labels():
-    ds = StanfordSentiment(str(REAL_SST))
+    ds = StanfordSentiment(str(REAL_SST), ptb_path=str(REAL_PTB))
     expected = {
         "train": (ds.getTrainSentences, 8544, [1092, 2218, 1624, 2322, 1288]),
         "dev": (ds.getDevSentences, 1101, [139, 289, 229, 279, 165]),

@@ -3,18 +3,20 @@
 Derandomized, so a run in CI draws the same examples every time.
 """
 
+import contextlib
 import os
 import random
+import signal
 import tempfile
 from collections import Counter
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from utils.treebank import StanfordSentiment
-from word2vec import naiveSoftmaxLossAndGradient, negSamplingLossAndGradient
+from utils.treebank import DatasetError, StanfordSentiment
+from word2vec import getNegativeSamples, naiveSoftmaxLossAndGradient, negSamplingLossAndGradient
 
 
 def _settings(n):
@@ -32,12 +34,13 @@ sentences = st.lists(st.lists(words, min_size=0, max_size=8), min_size=1, max_si
 
 
 @_settings(60)
-@given(sentences)
-def test_sentences_round_trip_through_the_file_format(sents):
+@given(sentences, st.booleans())
+def test_sentences_round_trip_through_the_file_format(sents, header):
     with tempfile.TemporaryDirectory() as folder:
         with open(os.path.join(folder, "datasetSentences.txt"), "w", encoding="utf-8",
                   newline="\n") as f:
-            f.write("sentence_index\tsentence\n")
+            if header:  # without it, the first sentence is still read
+                f.write("sentence_index\tsentence\n")
             for i, s in enumerate(sents, start=1):
                 f.write("%d\t%s\n" % (i, " ".join(s)))
         ds = StanfordSentiment(folder)
@@ -58,6 +61,72 @@ def test_sentences_round_trip_through_the_file_format(sents):
         by_word = Counter(flat)
         assert all(counts[tokens[w]] == n for w, n in by_word.items())
         assert counts[tokens["UNK"]] == 1
+
+
+@contextlib.contextmanager
+def hang_guard(seconds):
+    """Raise TimeoutError if the block runs longer than ``seconds`` (a loop that never
+    ends then fails the test instead of hanging the suite; not a speed check)."""
+    def expire(signum, frame):
+        raise TimeoutError("still running after %d s: a sampling loop that never ends?"
+                           % seconds)
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+# Tiny corpora over a few letters, repeated words included, so that subsampling
+# often leaves nothing, or only sentences of one repeated word.
+small_sentences = st.lists(st.lists(st.sampled_from("zzzyyx"), min_size=0, max_size=30),
+                           min_size=1, max_size=6)
+
+
+@_settings(80)
+@given(small_sentences, st.integers(0, 150), st.integers(1, 40), st.integers(1, 3),
+       st.integers(0, 2 ** 32 - 1))
+def test_sampling_ends_or_says_why(sents, filler, tablesize, C, seed):
+    """getRandomContext and sampleTokenIdx return, or raise DatasetError exactly when
+    no pair (or no second negative) can be drawn; they never loop forever.
+
+    filler -- sentences of 20 distinct rare words added: rare words survive
+    subsampling, so with enough of them pairs can be drawn.
+    """
+    sents = sents + [["w%d" % (20 * i + j) for j in range(20)] for i in range(filler)]
+    with tempfile.TemporaryDirectory() as folder:
+        with open(os.path.join(folder, "datasetSentences.txt"), "w", encoding="utf-8") as f:
+            f.write("".join("%d\t%s\n" % (i, " ".join(s)) for i, s in enumerate(sents, 1)))
+        ds = StanfordSentiment(folder, tablesize=tablesize)
+        random.seed(seed)
+        with hang_guard(30):
+            has_pair = any(len(set(s)) > 1 for s in ds.allSentences())
+            try:
+                for _ in range(20):
+                    center, context = ds.getRandomContext(C)
+                    assert context and center not in context and len(context) <= 2 * C
+                assert has_pair
+                event("a pair found")
+            except DatasetError as err:
+                assert not has_pair
+                event("no pair: DatasetError")
+                assert "datasetSentences.txt" in str(err)
+            # The table's layout by its definition: word j fills p_j of it.
+            p = ds.sampling_probabilities()
+            in_table = np.unique(np.minimum(
+                np.searchsorted(np.cumsum(p) * tablesize, np.arange(tablesize)), len(p) - 1))
+            table_words = len(in_table)
+            try:
+                for o in in_table.tolist():  # (other words never clash with a negative)
+                    negatives = getNegativeSamples(o, ds, 5)
+                    assert len(negatives) == 5 and o not in negatives
+                assert table_words > 1
+                event("negatives drawn")
+            except DatasetError as err:
+                assert table_words == 1 and "holds one word only" in str(err)
+                event("table of one word: DatasetError")
 
 
 # ---- the losses ---------------------------------------------------------------

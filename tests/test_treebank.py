@@ -7,8 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tests.conftest import REAL_SST, write_treebank
-from utils.treebank import DatasetError, StanfordSentiment
+from tests.conftest import REAL_SST, ROOT, needs_real_sst, run_python, write_treebank
+from utils import datafiles
+from utils.treebank import DatasetError, StanfordSentiment, build_sample_table
 
 
 def test_sentences_tokens_and_counts(treebank_dir):
@@ -121,12 +122,190 @@ def test_missing_and_malformed_files(tmp_path):
     (tmp_path / "datasetSentences.txt").write_bytes(b"h\n1\tgood\n2\tbad \xff\n")
     with pytest.raises(DatasetError, match=r":3: bytes that are not UTF-8"):
         StanfordSentiment(str(tmp_path)).tokens()
+    (tmp_path / "datasetSentences.txt").write_text("h\n1\tgood\n2\tbad\n")
     (tmp_path / "datasetSplit.txt").write_text("sentence_index,splitset_label\n1,1\n2,7\n")
     with pytest.raises(DatasetError, match=r"datasetSplit.txt:3: split label 7"):
         StanfordSentiment(str(tmp_path)).dataset_split()
 
 
-@pytest.mark.skipif(not REAL_SST.is_dir(), reason="the real treebank is not on this machine")
+def write_corpus(folder, lines, header=True):
+    """datasetSentences.txt of ``lines`` (each a sentence's text), numbered from 1."""
+    os.makedirs(str(folder), exist_ok=True)
+    with open(os.path.join(str(folder), "datasetSentences.txt"), "w", encoding="utf-8") as f:
+        if header:
+            f.write("sentence_index\tsentence\n")
+        for i, text in enumerate(lines, start=1):
+            f.write("%d\t%s\n" % (i, text))
+    return folder
+
+
+# ---- sampling loops that must end ------------------------------------------------
+
+# Each snippet runs in a fresh interpreter (run_python), so a loop that never
+# ends fails the test after a timeout instead of hanging the suite.
+RAISES = """
+import random, sys
+from utils.treebank import DatasetError, StanfordSentiment
+ds = StanfordSentiment(sys.argv[1], **eval(sys.argv[2]))
+random.seed(314)
+try:
+    print(repr(eval(sys.argv[3])))
+except (DatasetError, ValueError) as err:
+    print(type(err).__name__, err)
+"""
+
+
+def call(folder, expression, **kwargs):
+    """``expression`` (of ``ds``, a StanfordSentiment of folder) in a fresh interpreter."""
+    r = run_python(RAISES, folder, repr(kwargs), expression)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+@pytest.mark.parametrize("C", ["0", "-1", "2.5", "True", "'3'"])
+def test_random_context_needs_a_window_of_at_least_one(treebank_dir, C):
+    out = call(treebank_dir, "ds.getRandomContext(%s)" % C)
+    assert out == ("ValueError getRandomContext: C, the window size, must be a whole number"
+                   " >= 1, got %s" % C)
+
+
+def test_random_context_accepts_numpy_integers(treebank_dir):
+    ds = StanfordSentiment(str(treebank_dir))
+    random.seed(3)
+    center, context = ds.getRandomContext(np.int64(2))
+    assert context and center not in context and len(context) <= 4
+
+
+def test_single_word_sentences_say_no_pair_can_be_drawn(tmp_path):
+    # Every sentence repeats one word: no position has a context word.
+    folder = write_corpus(tmp_path / "sst", ["z " * 2000, "y " * 2000])
+    kept = int(call(folder, "len(ds.allSentences())"))
+    assert kept > 0
+    out = call(folder, "ds.getRandomContext(5)")
+    assert out.startswith("DatasetError %s: no (centre, context) pair can be drawn"
+                          % (folder / "datasetSentences.txt")), out
+    assert "each of the %d sentences left repeats a single word" % kept in out
+    assert "use a larger corpus" in out
+
+
+def test_subsampling_to_single_word_sentences_is_detected(tmp_path):
+    # The issue's corpus: "z y" holds a pair, but subsampling (z and y are
+    # each half of the corpus) almost surely drops one of its two words.
+    folder = write_corpus(tmp_path / "sst", ["z " * 1000, "y " * 1000, "z y"])
+    out = call(folder, "[len(set(s)) for s in ds.allSentences()]")
+    assert set(eval(out)) == {1}  # the precondition, under this seed
+    assert "no (centre, context) pair can be drawn" in call(folder, "ds.getRandomContext(1)")
+
+
+def test_corpus_subsampled_to_nothing(tmp_path):
+    folder = write_corpus(tmp_path / "sst", ["good film"])
+    assert call(folder, "len(ds.allSentences())") == "0"
+    out = call(folder, "ds.getRandomContext(5)")
+    assert out.startswith("DatasetError %s: the corpus is too small to train on"
+                          % (folder / "datasetSentences.txt")), out
+
+
+def test_rare_pairs_are_still_found(treebank_dir):
+    # One subsampled sentence in 41 holds a pair, and only at one position.
+    ds = StanfordSentiment(str(treebank_dir))
+    ds._allsentences = [["z", "z", "z"]] * 40 + [["z", "a"]]
+    random.seed(0)
+    drawn = {(c, tuple(ctx)) for c, ctx in (ds.getRandomContext(1) for _ in range(20))}
+    assert drawn == {("z", ("a",)), ("a", ("z",))}
+
+
+def test_negative_sampling_table_of_one_word_is_refused(tmp_path):
+    # 100 z and UNK (count 1): in a table of 5 entries UNK gets none.
+    folder = write_corpus(tmp_path / "sst", ["z " * 100])
+    message = ("DatasetError %s: the negative-sampling table (5 entries) holds one word only"
+               % (folder / "datasetSentences.txt"))
+    assert call(folder, "ds.sampleTable()", tablesize=5).startswith(message)
+    assert call(folder, "ds.sampleTokenIdx()", tablesize=5).startswith(message)
+    out = call(folder, "__import__('word2vec').getNegativeSamples(0, ds, 3)", tablesize=5)
+    assert out.startswith(message), out
+
+
+def test_one_word_vocabulary_still_has_unk_to_draw(tmp_path):
+    # At the default table size UNK keeps its entries: negatives for z end.
+    folder = write_corpus(tmp_path / "sst", ["z " * 1000])
+    assert call(folder, "sorted(set(ds.sampleTable()))") == "[0, 1]"
+    assert call(folder, "[ds.sampleTokenIdx() for _ in range(3000)].count(1) > 0") == "True"
+
+
+def test_build_sample_table_refuses_a_single_word():
+    for probabilities, tablesize in (([1.0], 10), ([0.5, 0.5], 1), ([0.999, 0.001], 100)):
+        with pytest.raises(DatasetError, match=r"holds one word only \(index 0\)"):
+            build_sample_table(probabilities, tablesize)
+    assert list(build_sample_table([0.5, 0.5], 4)) == [0, 0, 0, 1]
+
+
+def test_table_size_below_one_is_refused(treebank_dir):
+    with pytest.raises(ValueError, match="tablesize must be at least 1, got 0"):
+        StanfordSentiment(str(treebank_dir), tablesize=0)
+
+
+# ---- the sentence file's format ---------------------------------------------------
+
+def test_sentence_file_without_header_keeps_its_first_sentence(tmp_path):
+    lines = ["The Rock is great", "a dull film", "it is a film"]
+    with_header = StanfordSentiment(str(write_corpus(tmp_path / "a", lines)))
+    without = StanfordSentiment(str(write_corpus(tmp_path / "b", lines, header=False)))
+    assert without.sentences() == with_header.sentences() == [
+        ["the", "rock", "is", "great"], ["a", "dull", "film"], ["it", "is", "a", "film"]]
+    assert [n for n, _ in without.sentence_lines()] == [1, 2, 3]
+    assert [n for n, _ in with_header.sentence_lines()] == [2, 3, 4]
+
+
+def test_sentence_indices_must_run_in_order(tmp_path):
+    (tmp_path / "datasetSentences.txt").write_text("sentence_index\tsentence\n1\ta b\n3\tc d\n")
+    with pytest.raises(DatasetError, match=r"datasetSentences.txt:3: sentence index 3 where 2"
+                                           r" was expected"):
+        StanfordSentiment(str(tmp_path)).sentences()
+
+
+# ---- files that are not what they should be ----------------------------------------
+
+def test_missing_file_message_names_the_script_from_anywhere(tmp_path, monkeypatch):
+    missing = tmp_path / "nowhere"
+    monkeypatch.chdir(str(ROOT))
+    with pytest.raises(DatasetError) as err:
+        StanfordSentiment(str(missing)).tokens()
+    assert str(err.value) == ("The sentence file %s was not found; run `sh get_datasets.sh`"
+                              " (or pass --data DIR) to get it"
+                              % (missing / "datasetSentences.txt"))
+    monkeypatch.chdir(str(tmp_path))
+    with pytest.raises(DatasetError) as err:
+        StanfordSentiment(str(missing)).tokens()
+    assert "run `sh %s` (or pass" % (ROOT / "get_datasets.sh") in str(err.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_in_place_of_the_sentence_file(tmp_path):
+    os.mkfifo(str(tmp_path / "datasetSentences.txt"))
+    assert call(tmp_path, "ds.tokens()") == (
+        "DatasetError The sentence file %s is a FIFO (named pipe), not a regular file; give"
+        " the path of an ordinary file" % (tmp_path / "datasetSentences.txt"))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_device_and_folder_in_place_of_the_sentence_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "datasetSentences.txt").symlink_to("/dev/zero")
+    assert "is a character device, not a regular file" in call(tmp_path / "a", "ds.tokens()")
+    (tmp_path / "b" / "datasetSentences.txt").mkdir(parents=True)
+    assert "is a folder, not a regular file" in call(tmp_path / "b", "ds.tokens()")
+
+
+def test_oversized_data_file_is_refused(tmp_path, monkeypatch):
+    write_corpus(tmp_path, ["a b"] * 100)
+    size = (tmp_path / "datasetSentences.txt").stat().st_size
+    monkeypatch.setattr(datafiles, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(DatasetError, match=r"datasetSentences.txt is %d bytes, more than the"
+                                           r" %d" % (size, size - 1)):
+        StanfordSentiment(str(tmp_path)).tokens()
+
+
+@needs_real_sst
 def test_real_data_counts():
     ds = StanfordSentiment(str(REAL_SST))
     assert ds.numSentences() == 11855
