@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch the data sets for the word2vec assignment into utils/datasets/.
+# Fetch the data sets of the word2vec assignment into utils/datasets/.
 # Run `get_datasets.sh --help` for usage.
 
 # `sh get_datasets.sh` runs this file with a POSIX shell: switch to bash.
@@ -7,54 +7,64 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 
 set -euo pipefail
 
-SST_URL="http://nlp.stanford.edu/~socherr/stanfordSentimentTreebank.zip"
-PTB_URL="http://nlp.stanford.edu/sentiment/trainDevTestTrees_PTB.zip"
-
-SST_NAME="stanfordSentimentTreebank"
-PTB_NAME="trainDevTestTrees_PTB"
-SST_REQUIRED=(datasetSentences.txt datasetSplit.txt sentiment_labels.txt)
-# Everything Stanford's zip holds; only these names are copied from a folder source.
-SST_KNOWN=(README.txt SOStr.txt STree.txt datasetSentences.txt datasetSplit.txt
-           dictionary.txt original_rt_snippets.txt sentiment_labels.txt)
-SST_HEADER=$'sentence_index\tsentence'
-PTB_REQUIRED=(train.txt dev.txt test.txt)
+# Data facts, checks and transfers live in utils/get_datasets_lib.sh.
+LIB="$(dirname "$0")/utils/get_datasets_lib.sh"
+if [ ! -f "$LIB" ]; then
+    echo "get_datasets.sh: $LIB is missing; it is part of the project (restore it from git)." >&2
+    exit 1
+fi
+# shellcheck source=utils/get_datasets_lib.sh
+. "$LIB"
 
 usage() {
     cat <<EOF
 Usage: get_datasets.sh [-h|--help]
 
-Puts the data sets for the word2vec assignment into utils/datasets/ (next to
-this script; it can be run from any folder):
+Puts the data sets into utils/datasets/ next to this script (run it from any
+folder). A data set already in place and intact is left alone.
 
-  utils/datasets/$SST_NAME/
-      Stanford Sentiment Treebank (datasetSentences.txt, datasetSplit.txt,
-      sentiment_labels.txt, ...). Needed for word2vec training.
-  utils/datasets/$PTB_NAME/trees/{train,dev,test}.txt
-      Sentence-level sentiment trees. Only needed for the sentiment labels;
-      word2vec training works without them.
+  $SST_NAME/     the Stanford Sentiment Treebank: run.py, sentiment.py
+  $PTB_NAME/trees/   sentence sentiment trees: the labels of
+                                 sentiment.py when the treebank has no dictionary.txt
+  benchmarks/                    wordsim353.tsv, simlex999.txt, questions-words.txt
+                                 (WordSim-353, SimLex-999, Google analogies): evaluate.py
 
-A data set that is already in place is left alone. Otherwise it is taken, in
-this order, from the local copy named by the matching variable, from a zip
-downloaded by hand into utils/datasets/ (under Stanford's file name), or from
-the internet (wget or curl):
+Local copies (when one of these is set, nothing is downloaded):
+  SST_SOURCE=PATH   the treebank folder, a folder holding $SST_NAME/,
+                    or Stanford's $SST_NAME.zip
+  PTB_SOURCE=PATH   a folder holding trees/ (or train/dev/test.txt directly),
+                    or $PTB_NAME.zip
+  BENCH_SOURCE=DIR  a folder holding the benchmarks under the names above or
+                    the official ones (combined.tab or wordsim353.zip,
+                    SimLex-999.txt or SimLex-999.zip, questions-words.txt)
+  A data set without its own variable is looked for beside the others: in
+  the folder named and in the folder holding it. So SST_SOURCE=~/data also
+  finds ~/data/$PTB_NAME/ and ~/data/benchmarks/, and
+  SST_SOURCE=~/Downloads/$SST_NAME.zip finds $PTB_NAME.zip,
+  wordsim353.zip, SimLex-999.zip and questions-words.txt in ~/Downloads.
 
-  SST_SOURCE=PATH  a folder holding the treebank files (or holding a
-                   $SST_NAME/ subfolder), or Stanford's
-                   $SST_NAME.zip.
-                   Default download: $SST_URL
-  PTB_SOURCE=PATH  a folder holding trees/ (or the three .txt files directly),
-                   or $PTB_NAME.zip.
-                   Default download: $PTB_URL
+Downloads (no variable set), with curl or wget; files of these names saved
+by hand into utils/datasets/ are used instead:
+  $SST_URL
+  $PTB_URL
+  $WS_URL
+  $SL_URL
+  $QW_URL
+  (a benchmark whose home fails comes from $GENSIM_URL)
 
-Files are unpacked into a temporary folder inside utils/datasets/, checked,
-and only then moved into place, so an interrupted run leaves nothing that
-looks complete.
+Checks: zips are unpacked into a temporary folder in utils/datasets/ and
+moved into place only when complete. Links, special files and paths out of
+the folder are refused, in zips and in folders. Every known file is checked
+against the published release (line count, sha256): a truncated file is never
+taken as ready. A run killed midway leaves a temporary folder that the next
+run removes. One run at a time per project (a lock).
 
 Exit codes:
-  0  success (also when the PTB trees could not be downloaded: that is only
-     a warning)
-  1  the treebank could not be had, or PTB_SOURCE is set but unusable
+  0  every data set is in place
+  1  no treebank; or a *_SOURCE is unusable; or another run holds the lock
   2  bad command-line arguments
+  3  the treebank is in place (run.py works) but another data set is
+     missing: the summary says which, what needs it and how to get it
 
 Example (no internet, local copy):
   SST_SOURCE=~/Downloads/$SST_NAME.zip sh get_datasets.sh
@@ -67,358 +77,235 @@ case "${1:-}" in
     *) echo "get_datasets.sh: unknown argument: $1 (try --help)" >&2; exit 2 ;;
 esac
 
-say()  { printf '%s\n' "$*"; }
-warn() { printf 'WARNING: %s\n' "$*" >&2; }
-err()  { printf 'ERROR: %s\n' "$*" >&2; }
-have() { command -v "$1" >/dev/null 2>&1; }
 
-# Make a relative path absolute with respect to the caller's folder
-# (we cd to the script's folder below).
 CALLER_DIR=$PWD
-absolute() {
-    case "$1" in
-        /*) printf '%s\n' "$1" ;;
-        *)  printf '%s\n' "$CALLER_DIR/$1" ;;
-    esac
+absolute() {  # a path given by the user, relative to the caller's folder
+    case "$1" in /*) say "$1" ;; *) say "$CALLER_DIR/$1" ;; esac
 }
-
 cd "$(dirname "$0")"
 PROJECT_DIR=$PWD
-DATA_DIR="utils/datasets"
-mkdir -p "$DATA_DIR"
+DATA_DIR="$PROJECT_DIR/utils/datasets"
+# How the user can run this script again from where they are.
+if [ "$CALLER_DIR" = "$PROJECT_DIR" ]; then SELF="get_datasets.sh"; else SELF="$PROJECT_DIR/get_datasets.sh"; fi
+if ! mkdir -p "$DATA_DIR" || [ ! -w "$DATA_DIR" ]; then
+    err "cannot write into $DATA_DIR: make it writable (or free space) and run \`sh $SELF\` again."
+    exit 1
+fi
 
-# --- temporary folders, removed on every exit --------------------------------
+PYTHON=""
+for p in python3 python; do
+    if have "$p" && "$p" -c 'import sys; sys.exit(sys.version_info < (3,))' 2>/dev/null; then
+        PYTHON=$p; break
+    fi
+done
+
+# --- one run at a time; temporary folders .tmp.<pid>.* -------------------
+LOCK="$DATA_DIR/.get_datasets.lock"
+if have flock; then
+    exec 9>>"$LOCK"
+    if ! flock -n 9; then
+        err "another get_datasets.sh (pid $(head -n 1 "$LOCK" 2>/dev/null || say '?')) is" \
+            "filling $DATA_DIR; wait for it to finish, then run \`sh $SELF\` again."
+        exit 1
+    fi
+    printf '%s\n' "$$" > "$LOCK"
+fi
+
+pid_alive() {
+    if [ -d /proc/self ]; then [ -d "/proc/$1" ]; else kill -0 "$1" 2>/dev/null || ps -p "$1" >/dev/null 2>&1; fi
+}
+remove_dir() { chmod -R u+rwX "$1" 2>/dev/null || true; rm -rf -- "$1"; }
+
+# A temporary folder is stale when the run named in it (.tmp.<pid>.*) is gone;
+# the older nameless ones (.tmp.XXXXXX) when untouched for an hour.
+for d in "$DATA_DIR"/.tmp.*; do
+    [ -d "$d" ] && [ ! -L "$d" ] || continue
+    pid=${d##*/.tmp.}; pid=${pid%%.*}
+    case $pid in
+        ''|*[!0-9]*) [ -n "$(find "$d" -maxdepth 0 -mmin +60)" ] || continue ;;
+        *) if [ "$pid" = "$$" ] || pid_alive "$pid"; then continue; fi ;;
+    esac
+    say "Removing ${d#"$PROJECT_DIR"/}, left by an interrupted run."
+    remove_dir "$d"
+done
+
 TMP_DIRS=()
 cleanup() {
     local d
-    for d in "${TMP_DIRS[@]+"${TMP_DIRS[@]}"}"; do
-        if [ -e "$d" ]; then
-            chmod -R u+rwX "$d" 2>/dev/null || true
-            rm -rf "$d"
-        fi
-    done
+    for d in "${TMP_DIRS[@]+"${TMP_DIRS[@]}"}"; do [ -e "$d" ] && remove_dir "$d"; done
+    return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-
-# Sets WORK to a new empty folder inside utils/datasets/.
-new_work_dir() {
-    WORK=$(mktemp -d "$DATA_DIR/.tmp.XXXXXX")
-    TMP_DIRS+=("$WORK")
-}
-
-# --- helpers ---------------------------------------------------------------
-is_zip_file() {
-    # Zip files start with "PK".
-    [ -f "$1" ] && [ "$(head -c 2 "$1" 2>/dev/null)" = "PK" ]
-}
-
-unpack_zip() {  # unpack_zip ZIP DEST
-    if have unzip; then
-        unzip -q -o "$1" -d "$2"
-    elif have python3; then
-        python3 -m zipfile -e "$1" "$2"
-    else
-        err "cannot unpack $1: neither 'unzip' nor 'python3' was found."
-        return 1
-    fi
-}
-
-DOWNLOAD_ERRORS=""
-download() {  # download URL OUTFILE
-    local url=$1 out=$2
-    DOWNLOAD_ERRORS=""
-    if ! have wget && ! have curl; then
-        DOWNLOAD_ERRORS="neither wget nor curl is installed"
-        return 1
-    fi
-    if have wget; then
-        say "Downloading $url with wget ..."
-        if wget -q --tries=2 --timeout=30 -O "$out" "$url"; then return 0; fi
-        DOWNLOAD_ERRORS="wget failed"
-    fi
-    if have curl; then
-        say "Downloading $url with curl ..."
-        if curl -fsSL --retry 1 --connect-timeout 30 -o "$out" "$url"; then return 0; fi
-        DOWNLOAD_ERRORS="${DOWNLOAD_ERRORS:+$DOWNLOAD_ERRORS, }curl failed"
-    fi
+new_work_dir() {  # WORK: a new temporary folder, removed on exit
+    if WORK=$(mktemp -d "$DATA_DIR/.tmp.$$.XXXXXX"); then TMP_DIRS+=("$WORK"); return 0; fi
+    err "could not make a temporary folder in $DATA_DIR (full disk? read-only?)."
     return 1
 }
 
-list_problems() {  # one "  - problem" line per line of $1, to stderr
-    printf '%s\n' "$1" | sed 's/^/  - /' >&2
-}
+# Local copies: the folders searched for data sets without a variable (the
+# folder each variable names and the folder holding it); LOOK: those that
+# locate searches now.
+SEARCH_DIRS=()
+OFFLINE=0
+for var in SST_SOURCE PTB_SOURCE BENCH_SOURCE; do
+    if [ -n "${!var:-}" ]; then
+        OFFLINE=1
+        p=$(absolute "${!var}")
+        if [ -d "$p" ]; then SEARCH_DIRS+=("$p"); fi
+        SEARCH_DIRS+=("$(dirname "$p")")
+    fi
+done
+SEARCH_DIRS+=("$DATA_DIR")
+LOOK=()
 
-first_line() {  # first line of a file, without CR and UTF-8 BOM
-    local line=""
-    IFS= read -r line < "$1" || true
-    line=${line%$'\r'}
-    line=${line#$'\xef\xbb\xbf'}
-    printf '%s' "$line"
-}
-
-report_files() {  # report_files DIR : file list with line counts
-    local f
-    for f in "$1"/*; do
-        [ -f "$f" ] || continue
-        printf '  %8s lines  %s\n' "$(wc -l < "$f" | tr -d ' ')" "$f"
+# locate CANDIDATE...: the first candidate in a searched folder, never an
+# installed data set itself.
+locate() {
+    local d c
+    for d in "${LOOK[@]}"; do
+        for c in "$@"; do
+            c="$d/$c"
+            if [ -e "$c" ] && ! [ "$c" -ef "$DATA_DIR/$SST_NAME" ] && ! [ "$c" -ef "$DATA_DIR/$PTB_NAME" ] \
+                && ! [ "$c" -ef "$DATA_DIR/benchmarks" ] && ! [ "$(dirname "$c")" -ef "$DATA_DIR/benchmarks" ]; then
+                say "$c"; return 0
+            fi
+        done
     done
+    return 1
 }
 
-# install_staged NAME TARGET WHAT : move the verified $WORK/NAME into TARGET,
-# setting an incomplete TARGET aside first (it goes with $WORK on exit).
-install_staged() {
-    local name=$1 target=$2 what=$3
+not_found() {  # not_found TITLE NAMES VAR: a data set not beside the local copies
+    local dirs
+    dirs=$(printf '%s, ' "${SEARCH_DIRS[@]}")
+    err "$1: not found beside the local copies (looked for $2 in ${dirs%, })."
+    say "  How to fix: set $3=PATH, or run \`sh $SELF\` without *_SOURCE variables to" \
+        "download it (what is in place stays)." >&2
+}
+
+# get KIND TITLE VAR URL CANDIDATES: installs data set KIND (sst or ptb).
+get() {
+    local kind=$1 title=$2 var=$3 url=$4 cands=$5 target problems src label
+    if [ "$kind" = sst ]; then target="$DATA_DIR/$SST_NAME"; else target="$DATA_DIR/$PTB_NAME/trees"; fi
     if [ -e "$target" ]; then
-        warn "replacing the incomplete folder $target"
-        mv -- "$target" "$WORK/old-$name" || return 1
-    fi
-    if ! mv -- "$WORK/$name" "$target"; then
-        err "could not move $what into $target."
-        return 1
-    fi
-}
-
-# --- Stanford Sentiment Treebank -------------------------------------------
-# sst_problems DIR : prints one line per problem; returns 0 when DIR is usable.
-sst_problems() {
-    local dir=$1 f bad=0 header
-    for f in "${SST_REQUIRED[@]}"; do
-        if [ ! -f "$dir/$f" ]; then
-            say "$f is missing"; bad=1
-        elif [ ! -s "$dir/$f" ]; then
-            say "$f is empty"; bad=1
+        if problems=$("${kind}_problems" "$target" 2>/dev/null); then
+            say "$title: already in place, ${target#"$PROJECT_DIR"/} (nothing to do)."; return 0
         fi
-    done
-    if [ -s "$dir/datasetSentences.txt" ]; then
-        header=$(first_line "$dir/datasetSentences.txt")
-        if [ "$header" != "$SST_HEADER" ]; then
-            say "datasetSentences.txt does not start with the header line" \
-                "'sentence_index<TAB>sentence' (found: '${header:0:60}')"
-            bad=1
-        fi
-    fi
-    return $bad
-}
-
-sst_complete() { sst_problems "$1" >/dev/null; }
-
-# sst_root DIR : the folder inside DIR that holds the treebank files.
-sst_root() {
-    if [ ! -e "$1/datasetSentences.txt" ] && [ -d "$1/$SST_NAME" ]; then
-        printf '%s\n' "$1/$SST_NAME"
-    else
-        printf '%s\n' "$1"
-    fi
-}
-
-# stage_sst ROOT LABEL : copy ROOT's treebank files to $WORK/$SST_NAME and verify.
-stage_sst() {
-    local root=$1 label=$2 problems f
-    if ! problems=$(sst_problems "$root"); then
-        err "$label is not a usable Stanford Sentiment Treebank folder ($root):"
+        warn "the $title in ${target#"$PROJECT_DIR"/} is damaged; getting it again:"
         list_problems "$problems"
-        return 1
     fi
-    mkdir -p "$WORK/$SST_NAME"
-    for f in "${SST_KNOWN[@]}"; do
-        if [ -f "$root/$f" ]; then
-            cp -- "$root/$f" "$WORK/$SST_NAME/$f"
-        fi
-    done
-    chmod -R u+rwX "$WORK/$SST_NAME"
-    if ! problems=$(sst_problems "$WORK/$SST_NAME"); then
-        err "the copy of the treebank from $label failed verification:"
-        list_problems "$problems"
-        return 1
-    fi
-}
-
-# from_source KIND PATH LABEL : stage data set KIND (sst or ptb) from a folder
-# or a zip, through KIND_root (where the files are inside it) and stage_KIND.
-from_source() {
-    local kind=$1 src=$2 label=$3 name
-    case $kind in
-        sst) name="the Stanford Sentiment Treebank" ;;
-        *)   name="the PTB sentiment trees" ;;
-    esac
-    if [ -d "$src" ]; then
-        say "Copying $name from folder $src ..."
-        "stage_$kind" "$("${kind}_root" "$src")" "$label"
-    elif [ -f "$src" ]; then
-        if ! is_zip_file "$src"; then
-            err "$label ($src) is neither a folder nor a zip file."
-            return 1
-        fi
-        say "Unpacking $name from $src ..."
-        mkdir -p "$WORK/unpacked"
-        if ! unpack_zip "$src" "$WORK/unpacked"; then
-            err "could not unpack $label ($src): damaged zip?"
-            return 1
-        fi
-        "stage_$kind" "$("${kind}_root" "$WORK/unpacked")" "$label"
+    new_work_dir || return 1
+    LOOK=("${SEARCH_DIRS[@]}")
+    if [ -n "${!var:-}" ]; then
+        src=$(absolute "${!var}"); label="$var=${!var}"
+    elif src=$(locate $cands); then
+        label="the copy found at $src"
+    elif [ $OFFLINE = 1 ]; then
+        not_found "$title" "${cands// /, }" "$var"; return 2
     else
-        err "$label: $src does not exist."
-        return 1
-    fi
-}
-
-sst_fail_hint() {
-    cat >&2 <<EOF
-How to fix: get a copy of the treebank and point SST_SOURCE at it, e.g.
-    SST_SOURCE=/path/to/$SST_NAME.zip sh get_datasets.sh
-    SST_SOURCE=/path/to/folder-with-the-treebank-files sh get_datasets.sh
-or download $SST_URL
-by hand into $PROJECT_DIR/$DATA_DIR/ (keep the name $SST_NAME.zip)
-and run this script again: it uses that zip instead of downloading.
-EOF
-}
-
-get_sst() {
-    local target="$DATA_DIR/$SST_NAME" local_zip="$DATA_DIR/$SST_NAME.zip"
-    if [ -d "$target" ] && sst_complete "$target"; then
-        say "Stanford Sentiment Treebank is already there: $target (nothing to do)."
-        return 0
-    fi
-    new_work_dir
-    if [ -n "${SST_SOURCE:-}" ]; then
-        if ! from_source sst "$(absolute "$SST_SOURCE")" "SST_SOURCE=$SST_SOURCE"; then
-            sst_fail_hint
-            return 1
-        fi
-    elif [ -f "$local_zip" ]; then
-        say "Found $local_zip (downloaded by hand?), using it."
-        if ! from_source sst "$PROJECT_DIR/$local_zip" "$local_zip"; then
-            sst_fail_hint
-            return 1
-        fi
-    else
-        if ! download "$SST_URL" "$WORK/$SST_NAME.zip"; then
-            err "could not download the Stanford Sentiment Treebank" \
-                "from $SST_URL ($DOWNLOAD_ERRORS)."
-            sst_fail_hint
-            return 1
-        fi
-        if ! from_source sst "$PROJECT_DIR/$WORK/$SST_NAME.zip" "the download from $SST_URL"; then
-            sst_fail_hint
-            return 1
+        src="$WORK/download.zip"; label="the download from $url"
+        if ! download "$url" "$src"; then
+            err "could not download the $title from $url: $DOWNLOAD_ERROR"
+            say "  How to fix: download it by hand into $DATA_DIR/ (keep its name ${url##*/})," \
+                "or set $var=PATH to a local copy, and run \`sh $SELF\` again." >&2
+            return 2
         fi
     fi
-    install_staged "$SST_NAME" "$target" "the treebank" || return 1
-    say "Stanford Sentiment Treebank is ready in $target:"
+    say "$title: checking and copying $label ..."
+    stage "$kind" "$src" "$label" && install "$WORK/$kind" "$target" || return 1
+    say "$title: ready in ${target#"$PROJECT_DIR"/}:"
     report_files "$target"
-    if [ ! -s "$target/dictionary.txt" ]; then
-        say "Note: dictionary.txt is not there; word2vec training does not need it" \
-            "(only the sentence sentiment labels do)."
-    fi
 }
 
-# --- PTB sentiment trees ----------------------------------------------------
-ptb_problems() {  # ptb_problems TREESDIR
-    local dir=$1 f bad=0 c
-    for f in "${PTB_REQUIRED[@]}"; do
-        if [ ! -f "$dir/$f" ]; then
-            say "trees/$f is missing"; bad=1
-        elif [ ! -s "$dir/$f" ]; then
-            say "trees/$f is empty"; bad=1
-        else
-            c=$(head -c 1 "$dir/$f")
-            if [ "$c" != "(" ]; then
-                say "trees/$f does not look like PTB trees (first character is not '(')"
-                bad=1
+# get_bench NAME: one benchmark file into utils/datasets/benchmarks/.
+get_bench() {
+    local name=$1 target="$DATA_DIR/benchmarks/$1" src="" problems member d
+    bench_info "$name"
+    if [ -e "$target" ] || [ -L "$target" ]; then
+        if problems=$(bench_problems "$target" "$name" 2>/dev/null); then
+            say "$B_TITLE: already in place, ${target#"$PROJECT_DIR"/} (nothing to do)."; return 0
+        fi
+        warn "${target#"$PROJECT_DIR"/} is damaged ($problems); getting it again."
+    fi
+    new_work_dir || return 1
+    LOOK=()
+    if [ -n "${BENCH_SOURCE:-}" ]; then set -- "$(absolute "$BENCH_SOURCE")"; else set -- "${SEARCH_DIRS[@]}"; fi
+    for d in "$@"; do LOOK+=("$d/benchmarks" "$d"); done
+    if [ -n "${BENCH_SOURCE:-}" ]; then
+        src=$(locate $B_NAMES) || {
+            err "BENCH_SOURCE=$BENCH_SOURCE holds no $B_TITLE (looked for ${B_NAMES// /, })."; return 1; }
+    elif src=$(locate $B_NAMES); then
+        :
+    elif [ $OFFLINE = 1 ]; then
+        return 3  # main says it once for all benchmarks
+    else
+        src="$WORK/${B_URL##*/}"
+        if ! download "$B_URL" "$src"; then
+            note "$B_URL failed ($DOWNLOAD_ERROR); trying gensim's copy."
+            src="$WORK/$name"
+            if ! download "$GENSIM_URL/$name" "$src"; then
+                err "could not download $B_TITLE from $B_URL or $GENSIM_URL/$name: $DOWNLOAD_ERROR"
+                say "  How to fix: save it by hand into $DATA_DIR/ and run \`sh $SELF\` again." >&2
+                return 2
             fi
         fi
-    done
-    return $bad
-}
-
-ptb_complete() { ptb_problems "$1" >/dev/null; }
-
-# ptb_root DIR : the folder inside DIR that holds train/dev/test.txt.
-ptb_root() {
-    if [ -d "$1/trees" ]; then
-        printf '%s\n' "$1/trees"
-    elif [ -d "$1/$PTB_NAME/trees" ]; then
-        printf '%s\n' "$1/$PTB_NAME/trees"
-    else
-        printf '%s\n' "$1"
     fi
-}
-
-stage_ptb() {  # stage_ptb TREESDIR LABEL
-    local dir=$1 label=$2 problems f
-    if ! problems=$(ptb_problems "$dir"); then
-        err "$label does not hold usable PTB trees ($dir):"
-        list_problems "$problems"
-        return 1
-    fi
-    mkdir -p "$WORK/$PTB_NAME/trees"
-    for f in "${PTB_REQUIRED[@]}"; do
-        cp -- "$dir/$f" "$WORK/$PTB_NAME/trees/$f"
-    done
-    chmod -R u+rwX "$WORK/$PTB_NAME"
-    if ! problems=$(ptb_problems "$WORK/$PTB_NAME/trees"); then
-        err "the copy of the PTB trees from $label failed verification:"
-        list_problems "$problems"
-        return 1
-    fi
-}
-
-ptb_warn() {
-    warn "$1"
-    cat >&2 <<EOF
-WARNING: continuing without the PTB trees. They are only needed for the
-sentiment labels; word2vec training does not need them. To add them later,
-run this script again with
-    PTB_SOURCE=/path/to/$PTB_NAME.zip   (or a folder holding trees/)
-or download $PTB_URL by hand into
-$PROJECT_DIR/$DATA_DIR/ (keep the name $PTB_NAME.zip).
-EOF
-}
-
-get_ptb() {
-    local target="$DATA_DIR/$PTB_NAME" local_zip="$DATA_DIR/$PTB_NAME.zip"
-    if [ -d "$target/trees" ] && ptb_complete "$target/trees"; then
-        say "PTB sentiment trees are already there: $target/trees (nothing to do)."
-        return 0
-    fi
-    new_work_dir
-    if [ -n "${PTB_SOURCE:-}" ]; then
-        if ! from_source ptb "$(absolute "$PTB_SOURCE")" "PTB_SOURCE=$PTB_SOURCE"; then
-            cat >&2 <<EOF
-How to fix: point PTB_SOURCE at $PTB_NAME.zip or at a folder holding
-trees/{train,dev,test}.txt, or unset PTB_SOURCE to download
-$PTB_URL instead.
-EOF
-            return 1
+    if [ "${src##*.}" = zip ]; then
+        if ! problems=$(unpack_zip "$src" "$WORK/unpacked"); then
+            err "cannot use $src:"; list_problems "$problems"; return 1
         fi
-    elif [ -f "$local_zip" ]; then
-        say "Found $local_zip (downloaded by hand?), using it."
-        if ! from_source ptb "$PROJECT_DIR/$local_zip" "$local_zip"; then
-            ptb_warn "$local_zip is not usable."
-            return 0
-        fi
-    else
-        if ! download "$PTB_URL" "$WORK/$PTB_NAME.zip"; then
-            ptb_warn "could not download the PTB sentiment trees from $PTB_URL ($DOWNLOAD_ERRORS)."
-            return 0
-        fi
-        if ! from_source ptb "$PROJECT_DIR/$WORK/$PTB_NAME.zip" "the download from $PTB_URL"; then
-            ptb_warn "the download from $PTB_URL is not usable."
-            return 0
-        fi
+        member=$(find "$WORK/unpacked" -name "$B_MEMBER" ! -path '*__MACOSX*' | head -n 1)
+        if [ -z "$member" ]; then err "$src holds no $B_MEMBER."; return 1; fi
+        src=$member
     fi
-    install_staged "$PTB_NAME" "$target" "the PTB trees" || return 1
-    say "PTB sentiment trees are ready in $target/trees:"
-    report_files "$target/trees"
+    if ! problems=$(bench_problems "$src" "$name"); then
+        err "$src is not usable: $problems"; return 1
+    fi
+    copy_file "$src" "$WORK/bench/$name" || return 1
+    if ! bench_problems "$WORK/bench/$name" "$name" >/dev/null 2>&1; then
+        err "the copy of $src failed verification."; return 1
+    fi
+    install "$WORK/bench/$name" "$target" || return 1
+    say "$B_TITLE: ready in ${target#"$PROJECT_DIR"/} (from ${src#"$WORK"/})."
 }
 
 # --- main -------------------------------------------------------------------
-if ! get_sst; then
+STATUS=0
+MISSING=()
+outcome() {  # outcome RC WHAT: records a data set that is not in place
+    case $1 in
+        0) ;;
+        1) STATUS=1; MISSING+=("$2; its source is unusable (see above)") ;;
+        *) [ $STATUS = 1 ] || STATUS=3; MISSING+=("$2") ;;
+    esac
+}
+rc=0; get sst "Stanford Sentiment Treebank" SST_SOURCE "$SST_URL" "$SST_NAME $SST_NAME.zip" || rc=$?
+if [ $rc != 0 ]; then
+    say "No treebank: run.py cannot train without it." >&2
     exit 1
 fi
-if ! get_ptb; then
-    exit 1
+rc=0; get ptb "PTB sentiment trees" PTB_SOURCE "$PTB_URL" "$PTB_NAME $PTB_NAME.zip trees" || rc=$?
+if [ -s "$DATA_DIR/$SST_NAME/dictionary.txt" ]; then
+    outcome $rc "the PTB sentiment trees (sentiment.py can use dictionary.txt instead)"
+else
+    outcome $rc "the PTB sentiment trees (sentiment.py needs them: the treebank has no dictionary.txt)"
 fi
-say "Done: data sets are in $PROJECT_DIR/$DATA_DIR"
+not_beside=()
+for b in "${BENCH_FILES[@]}"; do
+    rc=0; get_bench "$b" || rc=$?
+    if [ $rc = 3 ]; then not_beside+=("$b"); fi
+    outcome $rc "benchmarks/$b (evaluate.py)"
+done
+if [ ${#not_beside[@]} != 0 ]; then
+    b=$(printf '%s, ' "${not_beside[@]}")
+    not_found "Benchmarks (${b%, })" "benchmarks/ or their files (see --help)" BENCH_SOURCE
+fi
+if [ ${#MISSING[@]} = 0 ]; then
+    say "Done: every data set is in $DATA_DIR."
+else
+    say "" >&2
+    say "Incomplete: the treebank is in place (run.py works), but not:" >&2
+    printf '  - %s\n' "${MISSING[@]}" >&2
+fi
+exit $STATUS
