@@ -65,16 +65,24 @@ def numbered_lines(path, what, hint=None):
     return lines
 
 
-def read_lines(path, what, is_record):
-    """The records of a dataset file, as ``(line_number, text)``: the header left out.
+def read_records(path, what, is_record, expected):
+    """The records of a dataset file, as ``(line_number, text)``: header and blank lines out.
 
     The first line is the header unless ``is_record(text)`` says it is a
-    record (a file saved without its header keeps its first record). Raises
-    DatasetError when the file is missing, not UTF-8 or holds no record.
+    record (a file saved without its header keeps its first record); every
+    other non-blank line must be a record, or DatasetError says
+    ``path:line: expected <expected>``. Raises DatasetError too when the file
+    is missing, not UTF-8 or holds no record.
     """
     lines = numbered_lines(path, what)
-    records = lines if lines and is_record(lines[0][1]) else lines[1:]
-    if not any(text.strip() for _, text in records):
+    records = []
+    for number, text in (lines if lines and is_record(lines[0][1]) else lines[1:]):
+        if not text.strip():
+            continue
+        if not is_record(text):
+            raise DatasetError("%s:%d: expected %s, got %r" % (path, number, expected, text[:60]))
+        records.append((number, text))
+    if not records:
         raise DatasetError("%s: the file is empty (expected a header line and one line per"
                            " sentence); %s." % (path, get_data_hint()))
     return records

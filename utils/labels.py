@@ -16,7 +16,7 @@ import re
 
 import numpy as np
 
-from utils.datafiles import DatasetError, read_lines
+from utils.datafiles import DatasetError, read_records
 from utils.label_files import (PTB_FILES, default_ptb_path, find_ptb_trees, get_labels_hint,
                                ptb_sentence_text, read_phrase_dictionary, read_phrase_labels,
                                read_ptb_roots, repair_mojibake)
@@ -96,12 +96,8 @@ class SentenceLabels:
         n = len(self.dataset.sentence_lines())
         split = [[] for _ in range(3)]
         seen = {}
-        for number, line in read_lines(path, "The split file", is_split_record):
-            if not line.strip():
-                continue
-            if not is_split_record(line):
-                raise DatasetError("%s:%d: expected `sentence_index,splitset_label`"
-                                   " (two whole numbers), got %r" % (path, number, line[:60]))
+        for number, line in read_records(path, "The split file", is_split_record,
+                                         "`sentence_index,splitset_label` (two whole numbers)"):
             index, label = (int(field) for field in line.split(","))
             if label not in (1, 2, 3):
                 raise DatasetError("%s:%d: split label %d is not 1 (train), 2 (test)"

@@ -11,8 +11,10 @@ the assignment exactly:
 * negatives come from a table of ``tablesize`` entries laid out in proportion
   to count**0.75.
 
-The sentence labels, the splits and their file formats live in utils/labels.py;
-StanfordSentiment keeps the assignment's label methods, handing them over to it.
+The sentence labels and the splits live in utils/labels.py (their file formats
+in utils/label_files.py); StanfordSentiment keeps the assignment's label methods,
+handing them over to it. utils/datafiles.py reads the files (regular files of
+bounded size, UTF-8, errors naming file and line).
 """
 
 import os
@@ -22,7 +24,7 @@ import re
 import numpy as np
 
 # DatasetError is part of this module's interface (run.py and sentiment.py catch it).
-from utils.datafiles import PROJECT_ROOT, DatasetError, read_lines
+from utils.datafiles import PROJECT_ROOT, DatasetError, read_records
 from utils.labels import SentenceLabels, categorify
 
 DEFAULT_PATH = os.path.join(PROJECT_ROOT, "utils", "datasets", "stanfordSentimentTreebank")
@@ -100,12 +102,8 @@ class StanfordSentiment:
             return self._lines
         path = os.path.join(self.path, "datasetSentences.txt")
         lines = []
-        for number, line in read_lines(path, "The sentence file", is_sentence_record):
-            if not line.strip():
-                continue
-            if not is_sentence_record(line):
-                raise DatasetError("%s:%d: expected a sentence index (a whole number)"
-                                   " then the sentence, got %r" % (path, number, line[:60]))
+        for number, line in read_records(path, "The sentence file", is_sentence_record,
+                                         "a sentence index (a whole number) then the sentence"):
             fields = line.split(None, 1)
             if int(fields[0]) != len(lines) + 1:
                 raise DatasetError("%s:%d: sentence index %s where %d was expected: the"
