@@ -35,17 +35,21 @@ def find_real_data(name, *markers):
     return None
 
 
-REAL_SST = find_real_data("stanfordSentimentTreebank", "datasetSentences.txt")
-REAL_PTB = find_real_data("trainDevTestTrees_PTB", "trees/train.txt", "train.txt")
-_MISSING = [name for name, found in (("stanfordSentimentTreebank/", REAL_SST),
-                                     ("trainDevTestTrees_PTB/", REAL_PTB)) if found is None]
+_FOUND_SST = find_real_data("stanfordSentimentTreebank", "datasetSentences.txt")
+_FOUND_PTB = find_real_data("trainDevTestTrees_PTB", "trees/train.txt", "train.txt")
+# Always paths: where get_datasets.sh would put them when they are not found.
+REAL_SST = _FOUND_SST or ROOT / "utils" / "datasets" / "stanfordSentimentTreebank"
+REAL_PTB = _FOUND_PTB or ROOT / "utils" / "datasets" / "trainDevTestTrees_PTB"
+_MISSING = [name for name, found in (("stanfordSentimentTreebank/", _FOUND_SST),
+                                     ("trainDevTestTrees_PTB/", _FOUND_PTB)) if found is None]
 REAL_DATA_MISSING = ("the real data are not on this machine: no %s in %s; run `sh"
                      " get_datasets.sh`, or set %s=DIR, a folder holding them"
                      % (" or ".join(_MISSING) or "-", ", ".join(map(str, real_data_folders())),
                         DATA_ENV))
-needs_real_sst = pytest.mark.skipif(REAL_SST is None, reason=REAL_DATA_MISSING)
-needs_real_labels = pytest.mark.skipif(REAL_SST is None or REAL_PTB is None,
+needs_real_sst = pytest.mark.skipif(_FOUND_SST is None, reason=REAL_DATA_MISSING)
+needs_real_labels = pytest.mark.skipif(_FOUND_SST is None or _FOUND_PTB is None,
                                        reason=REAL_DATA_MISSING)
+
 
 def run_python(code, *args, timeout=60):
     """Run ``code`` (with ``args`` as sys.argv[1:]) in a fresh interpreter in the project folder.

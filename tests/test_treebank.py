@@ -1,7 +1,10 @@
 """utils/treebank.py: the sampler semantics that decide the assignment's numbers."""
 
+import json
 import os
 import random
+import subprocess
+import sys
 from collections import Counter
 
 import numpy as np
@@ -303,6 +306,31 @@ def test_oversized_data_file_is_refused(tmp_path, monkeypatch):
     with pytest.raises(DatasetError, match=r"datasetSentences.txt is %d bytes, more than the"
                                            r" %d" % (size, size - 1)):
         StanfordSentiment(str(tmp_path)).tokens()
+
+
+# ---- where the tests find the real data ---------------------------------------------
+
+FIND = """
+import json
+from tests import conftest
+print(json.dumps([str(conftest.REAL_SST), str(conftest.REAL_PTB), conftest.REAL_DATA_MISSING,
+                  [str(f) for f in conftest.real_data_folders()]]))
+"""
+
+
+def test_real_data_are_found_where_the_variable_says(tmp_path):
+    write_treebank(str(tmp_path / "stanfordSentimentTreebank"), n_sentences=5)
+    (tmp_path / "trainDevTestTrees_PTB" / "trees").mkdir(parents=True)
+    (tmp_path / "trainDevTestTrees_PTB" / "trees" / "train.txt").write_text("(2 a)\n")
+    env = dict(os.environ, W2V_DATA=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", FIND], cwd=str(ROOT), env=env,
+                       capture_output=True, text=True, timeout=60)
+    sst, ptb, missing, folders = json.loads(r.stdout)
+    assert sst == str(tmp_path / "stanfordSentimentTreebank")
+    assert ptb == str(tmp_path / "trainDevTestTrees_PTB")
+    assert folders == [str(tmp_path), str(ROOT / "utils" / "datasets"),
+                       str(ROOT.parent / "shared" / "data")]
+    assert "W2V_DATA=DIR" in missing and "get_datasets.sh" in missing
 
 
 @needs_real_sst
