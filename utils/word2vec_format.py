@@ -144,8 +144,9 @@ def _finished(path, words, rows, duplicates, dtype):
     if not words:
         raise VectorsError("%s holds no word vectors" % path)
     if duplicates:
-        warnings.warn("%s: %d words are listed more than once (%s); the first vector of each"
-                      " is kept" % (path, len(duplicates), ", ".join(map(repr, duplicates[:5]))))
+        warnings.warn("%s: %d repeated word%s (%s); the first vector of each word is kept,"
+                      " as gensim does" % (path, len(duplicates), "" if len(duplicates) == 1
+                                           else "s", ", ".join(map(repr, duplicates[:5]))))
     return words, np.array(rows, dtype=dtype)
 
 
