@@ -1,9 +1,11 @@
 #!/usr/bin/env python
 """Query trained word vectors: nearest neighbours and analogies, by cosine similarity.
 
-A word's vector is [v_w, u_w], its centre and outside vectors concatenated
-(the vectors of vectors.txt), read from the folder where run.py saved
-wordVectors.npy and vocab.txt.
+The vectors come from the folder where run.py (or train.py) saved them, or
+from any word2vec text or binary file. A word's vector is by default
+[v_w, u_w], its centre and outside vectors concatenated (the vectors of
+run.py's vectors.txt); ``--vector v|u|sum|concat`` chooses. A word2vec file
+holds one vector per word.
 
     python explore.py --vectors DIR --neighbours good -k 10
     python explore.py --vectors DIR --analogy man king woman
@@ -16,20 +18,24 @@ cosine similarity with B - A + C (unit vectors; A, B and C left out), so
 import argparse
 import sys
 
-from export import (UnknownWordError, VectorsError, analogy, load_vectors,
-                    nearest_neighbours, word_vectors)
+from vectors import VECTOR_CHOICES, UnknownWordError, VectorsError, load
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Nearest neighbours and analogies of trained word vectors, by cosine"
-                    " similarity of the words' [v_w, u_w] (centre and outside vectors"
-                    " concatenated).",
+                    " similarity (by default of the words' [v_w, u_w], centre and outside"
+                    " vectors concatenated).",
         epilog="Example: --analogy man king woman answers 'man is to king as woman is to"
                " ?', ranking words by cosine with king - man + woman.")
-    parser.add_argument("--vectors", default=".", metavar="DIR",
-                        help="folder holding wordVectors.npy and vocab.txt as run.py saves"
-                             " them (default: the current folder)")
+    parser.add_argument("--vectors", default=".", metavar="PATH",
+                        help="the vectors: a folder saved by run.py (wordVectors.npy and"
+                             " vocab.txt) or train.py, or a word2vec text or binary file"
+                             " (default: the current folder)")
+    parser.add_argument("--vector", choices=VECTOR_CHOICES, default=None,
+                        help="which vector of a word: v (centre), u (outside), sum (v + u)"
+                             " or concat ([v, u]); a word2vec file has only v (default:"
+                             " concat where both exist)")
     parser.add_argument("--neighbours", "--neighbors", metavar="WORD", action="append",
                         default=[],
                         help="print the k nearest neighbours of WORD (may be repeated)")
@@ -54,32 +60,35 @@ def _lookup(word, tokens):
     return word
 
 
-def _print_ranked(ranked):
+def _print_ranked(ranked, size):
+    if not ranked:
+        print("  (no other word: the vocabulary holds %d word%s)"
+              % (size, "" if size == 1 else "s"))
+        return
     width = max(len(w) for w, _ in ranked)
     for rank, (word, similarity) in enumerate(ranked, start=1):
         print("  %3d  %-*s  %.4f" % (rank, width, word, similarity))
 
 
 def run(args):
-    wordVectors, words, tokens = load_vectors(args.vectors)
-    vectors = word_vectors(wordVectors)
+    wv = load(args.vectors, vector=args.vector)
     for word in args.neighbours:
-        word = _lookup(word, tokens)
-        ranked = nearest_neighbours(vectors, words, word, args.k)
+        word = _lookup(word, wv.index)
+        ranked = wv.neighbours(word, args.k)
         print("Nearest neighbours of %r (cosine similarity):" % word)
-        _print_ranked(ranked)
+        _print_ranked(ranked, len(wv))
     for a, b, c in args.analogy:
-        a, b, c = (_lookup(w, tokens) for w in (a, b, c))
-        ranked = analogy(vectors, words, a, b, c, args.k)
+        a, b, c = (_lookup(w, wv.index) for w in (a, b, c))
+        ranked = wv.analogy(a, b, c, args.k)
         print("%s : %s :: %s : ?   (cosine with %s - %s + %s)" % (a, b, c, b, a, c))
-        _print_ranked(ranked)
+        _print_ranked(ranked, len(wv))
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
         run(args)
-    except (UnknownWordError, VectorsError) as err:
+    except (UnknownWordError, VectorsError, OSError) as err:
         print("error: %s" % err, file=sys.stderr)
         return 1
     except KeyboardInterrupt:

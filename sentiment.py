@@ -1,29 +1,29 @@
 #!/usr/bin/env python
 """Sentence sentiment from trained word vectors (the assignment's sentiment part).
 
-A sentence's features are the average of its words' vectors, a word's vector
-being [v_w, u_w] (centre and outside vectors concatenated); words not in the
-vocabulary are skipped, and a sentence with no known word gets zeros. The
-features are standardised (mean 0, variance 1 on train) and a multinomial
-logistic regression is fitted for each regularisation strength of a sweep;
-the one with the best dev accuracy is kept. Accuracies are reported on
-train, dev and test, for the five classes and for the binary task (neutral
-sentences dropped, classes 0-1 negative, 3-4 positive), each next to the
-majority-class baseline (the most frequent class of train).
+A sentence's features are the average of its words' vectors (by default
+[v_w, u_w], centre and outside vectors concatenated; ``--vector`` chooses);
+words not in the vocabulary are skipped, and a sentence with no known word
+gets zeros. The features are standardised (mean 0, variance 1 on train) and
+a multinomial logistic regression is fitted for each regularisation strength
+of a sweep; the one with the best dev accuracy is kept. Accuracies are
+reported on train, dev and test, for the five classes and for the binary
+task (neutral sentences dropped, classes 0-1 negative, 3-4 positive), each
+next to the majority-class baseline (the most frequent class of train).
 
-    python sentiment.py --vectors DIR [--data DIR] [--ptb DIR] [--outdir DIR]
+    python sentiment.py --vectors DIR [--vector v|u|sum|concat] [--data DIR] [--ptb DIR]
 """
 
 import argparse
 import os
 import sys
+import time
 from collections import namedtuple
 
 import numpy as np
 
-from export import VectorsError, load_vectors, word_vectors
-from utils.fileio import atomic_write
-from utils.treebank import DEFAULT_PATH, NUM_CLASSES, DatasetError, StanfordSentiment
+from vectors import VECTOR_CHOICES, VectorsError, load
+from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment
 
 # sklearn's C is the inverse of the regularisation strength: small C, strong
 # regularisation. Half-decade steps from 1e-4 to 1e4.
@@ -109,12 +109,18 @@ def accuracy(model, X, y):
     return float(np.mean(model.predict(X) == y)) if len(y) else float("nan")
 
 
-def sweep(Xtrain, ytrain, Xdev, ydev, Cs=DEFAULT_CS):
+def sweep(Xtrain, ytrain, Xdev, ydev, Cs=DEFAULT_CS, report=None):
     """Fit one classifier per C on train and keep the one best on dev.
 
     Returns a SweepResult; on a tie in dev accuracy the smallest C (the
-    strongest regularisation) wins.
+    strongest regularisation) wins. ``report(C, train_accuracy, dev_accuracy,
+    seconds)`` is called after each fit, in increasing C. The fits run with
+    one BLAS/OpenMP thread: the problem is small, and threads inside each fit
+    only contend for the cores (minutes instead of seconds on a busy machine)
+    without changing the numbers.
     """
+    from threadpoolctl import threadpool_limits
+
     Cs = np.asarray(Cs, dtype=float)
     if Cs.size == 0 or np.any(Cs <= 0):
         raise ValueError("the C values must be positive and at least one, got %s" % (Cs,))
@@ -126,10 +132,14 @@ def sweep(Xtrain, ytrain, Xdev, ydev, Cs=DEFAULT_CS):
     models, train_acc, dev_acc = [], [], []
     order = np.argsort(Cs, kind="stable")
     for C in Cs[order]:
-        model = fit_classifier(Xtrain, ytrain, C)
-        models.append(model)
-        train_acc.append(accuracy(model, Xtrain, ytrain))
-        dev_acc.append(accuracy(model, Xdev, ydev))
+        start = time.perf_counter()
+        with threadpool_limits(limits=1):
+            model = fit_classifier(Xtrain, ytrain, C)
+            models.append(model)
+            train_acc.append(accuracy(model, Xtrain, ytrain))
+            dev_acc.append(accuracy(model, Xdev, ydev))
+        if report is not None:
+            report(C, train_acc[-1], dev_acc[-1], time.perf_counter() - start)
     best = int(np.argmax(dev_acc))  # the first maximum: the smallest C
     return SweepResult(Cs[order], np.array(train_acc), np.array(dev_acc), best, models[best])
 
@@ -140,14 +150,15 @@ def majority_baseline(ytrain, ys):
     return majority, [float(np.mean(y == majority)) if len(y) else float("nan") for y in ys]
 
 
-def evaluate_task(data, Cs=DEFAULT_CS):
+def evaluate_task(data, Cs=DEFAULT_CS, report=None):
     """Sweep C on one task and score the chosen model.
 
     data -- dict "train"/"dev"/"test" -> (X, y)
+    report -- called after each fit of the sweep (see ``sweep``)
     Returns a dict: sweep (SweepResult), accuracy and baseline (dicts split ->
     fraction), majority (the baseline's class), predictions (split -> array).
     """
-    result = sweep(*data["train"], *data["dev"], Cs=Cs)
+    result = sweep(*data["train"], *data["dev"], Cs=Cs, report=report)
     splits = ("train", "dev", "test")
     majority, base = majority_baseline(data["train"][1], [data[s][1] for s in splits])
     return {
@@ -159,82 +170,50 @@ def evaluate_task(data, Cs=DEFAULT_CS):
     }
 
 
-# ---- plots -------------------------------------------------------------------
+def score(wv, dataset, Cs=DEFAULT_CS, report=None, split=None):
+    """Both tasks for the word vectors ``wv`` (a vectors.WordVectors).
 
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")  # no screen needed
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def plot_accuracy(tasks, path):
-    """Train and dev accuracy against C (log axis), best C marked, one panel per task.
-
-    tasks -- list of (title, evaluate_task result)
+    dataset -- a StanfordSentiment with sentence labels
+    report -- called as report(task, C, train_accuracy, dev_accuracy, seconds)
+              after each fit, task "5 classes" or "binary"
+    split -- ``split_data(dataset, wv.matrix, wv.index)`` if already computed
+    Returns a dict: "5 classes" and "binary" (evaluate_task results), "data"
+    (split -> (X, y) of the 5-class task), "unknown" (the fraction of word
+    occurrences not in the vocabulary).
     """
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4.5), squeeze=False)
-    for ax, (title, res) in zip(axes[0], tasks):
-        s = res["sweep"]
-        ax.semilogx(s.Cs, s.train_accuracy, "o-", label="train")
-        ax.semilogx(s.Cs, s.dev_accuracy, "s-", label="dev")
-        ax.plot([s.Cs[s.best]], [s.dev_accuracy[s.best]], "*", color="red", markersize=16,
-                label="best on dev: C = %.3g" % s.Cs[s.best])
-        ax.axhline(res["baseline"]["dev"], color="gray", linestyle="--",
-                   label="majority baseline (dev)")
-        ax.set_xlabel("C (inverse regularisation strength; larger = weaker)")
-        ax.set_ylabel("accuracy")
-        ax.set_title(title)
-        ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    atomic_write(path, lambda f: fig.savefig(f, format="png"))
-    plt.close(fig)
-    return path
-
-
-def plot_confusion(y_true, y_pred, path, title="5-class sentiment, test set"):
-    """Save an annotated 5-class confusion matrix (rows true, columns predicted)."""
-    from sklearn.metrics import confusion_matrix
-
-    cm = confusion_matrix(y_true, y_pred, labels=list(range(NUM_CLASSES)))
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 6))
-    image = ax.imshow(cm, cmap="Blues")
-    fig.colorbar(image, ax=ax, label="sentences")
-    names = ["%d %s" % (k, n) for k, n in enumerate(CLASS_NAMES)]
-    ax.set_xticks(range(NUM_CLASSES), names, rotation=30, ha="right")
-    ax.set_yticks(range(NUM_CLASSES), names)
-    threshold = cm.max() / 2 if cm.size else 0
-    for i in range(NUM_CLASSES):
-        for j in range(NUM_CLASSES):
-            ax.text(j, i, str(cm[i, j]), ha="center", va="center",
-                    color="white" if cm[i, j] > threshold else "black")
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    ax.set_title("%s (accuracy %.1f%%)" % (title, 100 * np.trace(cm) / max(cm.sum(), 1)))
-    fig.tight_layout()
-    atomic_write(path, lambda f: fig.savefig(f, format="png"))
-    plt.close(fig)
-    return cm
+    data, unknown = split if split is not None else split_data(dataset, wv.matrix, wv.index)
+    results = {"data": data, "unknown": unknown}
+    for task, task_data in (("5 classes", data),
+                            ("binary", {s: binary_task(*data[s]) for s in data})):
+        each = None if report is None else (lambda *fit, t=task: report(t, *fit))
+        results[task] = evaluate_task(task_data, Cs, each)
+    return results
 
 
 # ---- command line ------------------------------------------------------------
+
+VECTOR_NAMES = {"v": "v_w (centre vectors)", "u": "u_w (outside vectors)",
+                "sum": "v_w + u_w", "concat": "[v_w, u_w]"}
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Classify the sentiment of Stanford Sentiment Treebank sentences from"
                     " trained word vectors: features are the average of the words' vectors"
-                    " [v_w, u_w] (centre and outside concatenated; unknown words skipped),"
-                    " standardised, then a multinomial logistic regression per C of a"
-                    " sweep, the best chosen on dev accuracy. Prints train/dev/test"
-                    " accuracy for 5 classes and for positive/negative (neutral dropped),"
-                    " each with the majority-class baseline, and saves"
-                    " sentiment_accuracy.png and sentiment_confusion.png.")
-    parser.add_argument("--vectors", default=".", metavar="DIR",
-                        help="folder holding wordVectors.npy and vocab.txt as run.py saves"
-                             " them (default: the current folder)")
+                    " (unknown words skipped), standardised, then a multinomial logistic"
+                    " regression per C of a sweep, the best chosen on dev accuracy. Prints"
+                    " train/dev accuracy for each C, then train/dev/test accuracy for 5"
+                    " classes and for positive/negative (neutral dropped), each with the"
+                    " majority-class baseline, and saves sentiment_accuracy.png and"
+                    " sentiment_confusion.png.")
+    parser.add_argument("--vectors", default=".", metavar="PATH",
+                        help="the vectors: a folder saved by run.py (wordVectors.npy and"
+                             " vocab.txt) or train.py, or a word2vec text or binary file"
+                             " (default: the current folder)")
+    parser.add_argument("--vector", choices=VECTOR_CHOICES, default=None,
+                        help="which vector of a word: v (centre), u (outside), sum (v + u)"
+                             " or concat ([v, u]); a word2vec file has only v (default:"
+                             " concat where both exist, as the assignment does)")
     parser.add_argument("--data", default=DEFAULT_PATH, metavar="DIR",
                         help="the treebank folder holding datasetSentences.txt and"
                              " datasetSplit.txt (default: %(default)s)")
@@ -250,9 +229,14 @@ def parse_args(argv=None):
                              " strength (default: 17 values, 1e-4 to 1e4 in half-decade"
                              " steps)")
     args = parser.parse_args(argv)
-    if any(c <= 0 for c in args.cs):
-        parser.error("--cs: every C must be positive")
+    if any(not (c > 0 and np.isfinite(c)) for c in args.cs):
+        parser.error("--cs: every C must be a positive number")
     return args
+
+
+def _print_fit(task, C, train_accuracy, dev_accuracy, seconds):
+    print("  %-9s  C = %-8.3g  train %5.1f%%  dev %5.1f%%  (%.1f s)"
+          % (task, C, 100 * train_accuracy, 100 * dev_accuracy, seconds), flush=True)
 
 
 def _print_task(title, res):
@@ -265,33 +249,60 @@ def _print_task(title, res):
               % (split, 100 * res["accuracy"][split], 100 * res["baseline"][split]))
 
 
+def _describe(wv):
+    if os.path.isfile(wv.source):
+        return "its words' vectors"
+    return "its words' %s" % VECTOR_NAMES[wv.vector]
+
+
+def _save_figures(results, outdir):
+    """The two PNGs; a figure that cannot be written is a warning, the numbers stand."""
+    import plots
+
+    five = results["5 classes"]
+    try:
+        os.makedirs(outdir, exist_ok=True)
+        saved = [plots.plot_accuracy([("5 classes", five),
+                                      ("Binary (neutral dropped)", results["binary"])],
+                                     os.path.join(outdir, "sentiment_accuracy.png"))]
+        saved.append(os.path.join(outdir, "sentiment_confusion.png"))
+        plots.plot_confusion(results["data"]["test"][1], five["predictions"]["test"],
+                             saved[-1], CLASS_NAMES)
+    except (OSError, ValueError) as err:
+        print("warning: the figures were not saved: %s" % err, file=sys.stderr)
+        return
+    for path in saved:
+        print("Saved %s" % path)
+
+
 def run(args):
-    wordVectors, words, tokens = load_vectors(args.vectors)
-    vectors = word_vectors(wordVectors)
+    start = time.perf_counter()
+    wv = load(args.vectors, vector=args.vector)
     dataset = StanfordSentiment(args.data, ptb_path=args.ptb)
-    data, unknown = split_data(dataset, vectors, tokens)
+    split = split_data(dataset, wv.matrix, wv.index)
+    data, unknown = split
     print("Labels:  %s" % dataset.label_source())
-    print("Vectors: %s (%d words; a sentence is the mean of its words' [v_w, u_w], %d numbers)"
-          % (args.vectors, len(words), vectors.shape[1]))
+    print("Vectors: %s (%d words; a sentence is the mean of %s, %d numbers)"
+          % (args.vectors, len(wv), _describe(wv), wv.matrix.shape[1]))
     print("Sentences: train %d, dev %d, test %d; %.2f%% of their words are not in the"
           " vocabulary (skipped)" % (len(data["train"][1]), len(data["dev"][1]),
                                      len(data["test"][1]), 100 * unknown))
     print()
-    five = evaluate_task(data, args.cs)
-    _print_task("5 classes", five)
-    binary = evaluate_task({s: binary_task(*data[s]) for s in data}, args.cs)
-    _print_task("Binary (neutral dropped; classes 0-1 negative, 3-4 positive)", binary)
+    print("Sweeping C, one logistic regression per value (accuracy on train and dev):")
+    results = score(wv, dataset, args.cs, _print_fit, split)
     print()
-
-    outdir = args.outdir if args.outdir is not None else args.vectors
-    os.makedirs(outdir, exist_ok=True)
-    acc_png = plot_accuracy([("5 classes", five), ("Binary (neutral dropped)", binary)],
-                            os.path.join(outdir, "sentiment_accuracy.png"))
-    conf_png = os.path.join(outdir, "sentiment_confusion.png")
-    plot_confusion(data["test"][1], five["predictions"]["test"], conf_png)
-    print("Saved %s" % acc_png)
-    print("Saved %s" % conf_png)
-    return five, binary
+    _print_task("5 classes", results["5 classes"])
+    _print_task("Binary (neutral dropped; classes 0-1 negative, 3-4 positive)",
+                results["binary"])
+    print()
+    outdir = args.outdir
+    if outdir is None:
+        outdir = args.vectors if os.path.isdir(args.vectors) else os.path.dirname(
+            os.path.abspath(args.vectors))
+    _save_figures(results, outdir)
+    print("sentiment.py took %.1f s (%d classifier fits)"
+          % (time.perf_counter() - start, 2 * len(args.cs)))
+    return results["5 classes"], results["binary"]
 
 
 def main(argv=None):

@@ -1,5 +1,6 @@
 """The sentiment classifier (sentence features, logistic regression sweep) and sentiment.py."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 import sentiment
-from export import save_vectors
+from vectors import load, save_vectors, save_word2vec_text, word_vectors
 from tests.conftest import write_sentences, write_trees
 from utils.treebank import StanfordSentiment
 
@@ -31,7 +32,6 @@ def test_features_use_centre_and_outside_vectors(ptb_data):
     tokens = ds.tokens()
     V = len(tokens)
     wordVectors = np.arange(2 * V * 3, dtype=float).reshape(2 * V, 3)
-    from export import word_vectors
     data, unknown = sentiment.split_data(ds, word_vectors(wordVectors), tokens)
     words, label = ds.getTrainSentences()[0]
     rows = [tokens[w] for w in words]
@@ -84,6 +84,33 @@ def test_sweep_picks_the_best_dev_accuracy():
     assert dev[0] < max(dev)  # C = 1e-4 underfits: the choice mattered
 
 
+def test_sweep_reports_each_fit_and_fits_on_one_thread(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    threads = []
+    fit = sentiment.fit_classifier
+
+    def spy(X, y, C):
+        threads.append({pool["user_api"]: pool["num_threads"] for pool in threadpool_info()})
+        return fit(X, y, C)
+
+    monkeypatch.setattr(sentiment, "fit_classifier", spy)
+    rng = np.random.default_rng(2)
+    Xtr, ytr = synthetic(40, rng, 1.0)
+    Xdev, ydev = synthetic(40, rng, 1.0)
+    reports = []
+    before = threadpool_info()
+    result = sentiment.sweep(Xtr, ytr, Xdev, ydev, [10.0, 0.1],
+                             report=lambda *fit: reports.append(fit))
+    assert [r[0] for r in reports] == [0.1, 10.0]  # increasing C
+    assert [r[1] for r in reports] == list(result.train_accuracy)
+    assert [r[2] for r in reports] == list(result.dev_accuracy)
+    assert all(r[3] >= 0 for r in reports)
+    # No BLAS or OpenMP threads inside a fit: they only contend for the cores.
+    assert len(threads) == 2 and all(set(t.values()) <= {1} for t in threads)
+    assert threadpool_info() == before  # and the limit ends with the sweep
+
+
 def test_sweep_needs_two_classes():
     with pytest.raises(ValueError, match="single class"):
         sentiment.sweep(np.zeros((3, 2)), np.array([1, 1, 1]), np.zeros((2, 2)),
@@ -98,19 +125,8 @@ def run_script(*args):
 
 
 def test_sentiment_script_end_to_end(tmp_path):
-    # 60 sentences, 20 per split, each class represented in each split.
+    sst, trees, tokens = labelled_treebank(tmp_path)
     rng = np.random.default_rng(1)
-    vocab = ["good", "great", "fine", "bad", "awful", "film", "plot", "the", "a", "is"]
-    sentences = []
-    for i in range(60):
-        words = " ".join(rng.choice(vocab, size=int(rng.integers(2, 7))))
-        sentences.append((words, words, i % 5, 1 + (i // 5) % 3))
-    sst = tmp_path / "sst"
-    write_sentences(str(sst), sentences)
-    trees = tmp_path / "ptb" / "trees"
-    write_trees(str(trees), sentences)
-    ds = StanfordSentiment(str(sst))
-    tokens = ds.tokens()
     vectors = tmp_path / "vectors"
     save_vectors(str(vectors), rng.normal(size=(2 * len(tokens), 4)), tokens)
     out = tmp_path / "plots"
@@ -123,6 +139,9 @@ def test_sentiment_script_end_to_end(tmp_path):
     assert "5 classes: best C = " in stdout
     assert "Binary (neutral dropped" in stdout
     assert "Sentences: train 20, dev 20, test 20" in stdout
+    assert "mean of its words' [v_w, u_w], 8 numbers" in stdout  # concat by default
+    check_fit_lines(stdout, [0.1, 1, 10])
+    assert re.search(r"^sentiment.py took \d+\.\d s \(6 classifier fits\)$", stdout, re.M)
     for split in ("train", "dev", "test"):
         assert sum(line.split()[:1] == [split] for line in stdout.splitlines()) == 2
     for name in ("sentiment_accuracy.png", "sentiment_confusion.png"):
@@ -132,6 +151,65 @@ def test_sentiment_script_end_to_end(tmp_path):
     result = run_script("--vectors", vectors, "--data", sst, "--ptb", trees, "--cs", 1)
     assert result.returncode == 0, result.stderr
     assert (vectors / "sentiment_confusion.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def check_fit_lines(stdout, Cs):
+    """One line per task and C, in increasing C: task, C, train and dev accuracy, time."""
+    fits = re.findall(r"^  (5 classes|binary) +C = (\S+) +train +([\d.]+)% +dev +([\d.]+)%"
+                      r" +\((\d+\.\d) s\)$", stdout, re.M)
+    assert [(task, float(C)) for task, C, *_ in fits] == (
+        [("5 classes", C) for C in Cs] + [("binary", C) for C in Cs])
+    assert all(0 <= float(acc) <= 100 for fit in fits for acc in fit[2:4])
+    return fits
+
+
+def labelled_treebank(tmp_path):
+    """60 sentences, 20 per split, each class in each split; returns (sst, trees, tokens)."""
+    rng = np.random.default_rng(1)
+    vocab = ["good", "great", "fine", "bad", "awful", "film", "plot", "the", "a", "is"]
+    sentences = []
+    for i in range(60):
+        words = " ".join(rng.choice(vocab, size=int(rng.integers(2, 7))))
+        sentences.append((words, words, i % 5, 1 + (i // 5) % 3))
+    sst = tmp_path / "sst"
+    write_sentences(str(sst), sentences)
+    trees = tmp_path / "ptb" / "trees"
+    write_trees(str(trees), sentences)
+    return sst, trees, StanfordSentiment(str(sst)).tokens()
+
+
+@pytest.mark.parametrize("vector", ["v", "u", "sum", "concat"])
+def test_sentiment_vector_choice(tmp_path, vector):
+    sst, trees, tokens = labelled_treebank(tmp_path)
+    rng = np.random.default_rng(7)
+    folder = tmp_path / "vectors"
+    save_vectors(str(folder), rng.normal(size=(2 * len(tokens), 3)), tokens)
+    result = run_script("--vectors", folder, "--vector", vector, "--data", sst, "--ptb", trees,
+                        "--outdir", tmp_path / "out", "--cs", 0.1, 10)
+    assert result.returncode == 0, result.stderr
+    size = 6 if vector == "concat" else 3
+    assert "%d numbers)" % size in result.stdout
+    # The printed accuracies are those of the same sweep run in-process.
+    wv = load(folder, vector)
+    data, _ = sentiment.split_data(StanfordSentiment(str(sst), ptb_path=str(trees)),
+                                   wv.matrix, wv.index)
+    expected = sentiment.sweep(*data["train"], *data["dev"], [0.1, 10])
+    fits = check_fit_lines(result.stdout, [0.1, 10])[:2]
+    assert [float(f[2]) for f in fits] == [round(100 * a, 1) for a in expected.train_accuracy]
+    assert [float(f[3]) for f in fits] == [round(100 * a, 1) for a in expected.dev_accuracy]
+
+
+def test_sentiment_reads_a_word2vec_file(tmp_path):
+    sst, trees, tokens = labelled_treebank(tmp_path)
+    rng = np.random.default_rng(8)
+    path = save_word2vec_text(str(tmp_path / "mine.txt"), list(tokens),
+                              rng.normal(size=(len(tokens), 5)))
+    result = run_script("--vectors", path, "--data", sst, "--ptb", trees, "--cs", 1)
+    assert result.returncode == 0, result.stderr
+    assert "mean of its words' vectors, 5 numbers" in result.stdout
+    assert (tmp_path / "sentiment_accuracy.png").read_bytes()[:8] == PNG_MAGIC  # beside it
+    result = run_script("--vectors", path, "--vector", "concat", "--data", sst, "--cs", 1)
+    assert result.returncode == 1 and "--vector concat is not available" in result.stderr
 
 
 @pytest.mark.parametrize("what", ["vectors", "data"])
@@ -148,14 +226,14 @@ def test_sentiment_script_missing_input(tmp_path, ptb_data, what):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
-    expected = "python run.py" if what == "vectors" else "datasetSentences.txt"
+    expected = "--vectors DIR" if what == "vectors" else "datasetSentences.txt"
     assert expected in lines[0]
 
 
 def test_sentiment_help_explains_every_option():
     result = run_script("--help")
     assert result.returncode == 0
-    for option in ("--vectors", "--data", "--ptb", "--outdir", "--cs"):
+    for option in ("--vectors", "--vector", "--data", "--ptb", "--outdir", "--cs"):
         assert option in result.stdout
     text = " ".join(result.stdout.split())  # argparse wraps lines
     assert "majority" in text and "dev accuracy" in text
