@@ -18,7 +18,7 @@ cosine similarity with B - A + C (unit vectors; A, B and C left out), so
 import argparse
 import sys
 
-from vectors import VECTOR_CHOICES, UnknownWordError, VectorsError, load
+from vectors import UnknownWordError, VectorsError, add_arguments, load
 
 
 def parse_args(argv=None):
@@ -28,14 +28,7 @@ def parse_args(argv=None):
                     " vectors concatenated).",
         epilog="Example: --analogy man king woman answers 'man is to king as woman is to"
                " ?', ranking words by cosine with king - man + woman.")
-    parser.add_argument("--vectors", default=".", metavar="PATH",
-                        help="the vectors: a folder saved by run.py (wordVectors.npy and"
-                             " vocab.txt) or train.py, or a word2vec text or binary file"
-                             " (default: the current folder)")
-    parser.add_argument("--vector", choices=VECTOR_CHOICES, default=None,
-                        help="which vector of a word: v (centre), u (outside), sum (v + u)"
-                             " or concat ([v, u]); a word2vec file has only v (default:"
-                             " concat where both exist)")
+    add_arguments(parser)
     parser.add_argument("--neighbours", "--neighbors", metavar="WORD", action="append",
                         default=[],
                         help="print the k nearest neighbours of WORD (may be repeated)")

@@ -22,7 +22,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from vectors import VECTOR_CHOICES, VectorsError, load
+from vectors import VectorsError, add_arguments, load
 from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment
 
 # sklearn's C is the inverse of the regularisation strength: small C, strong
@@ -206,14 +206,7 @@ def parse_args(argv=None):
                     " classes and for positive/negative (neutral dropped), each with the"
                     " majority-class baseline, and saves sentiment_accuracy.png and"
                     " sentiment_confusion.png.")
-    parser.add_argument("--vectors", default=".", metavar="PATH",
-                        help="the vectors: a folder saved by run.py (wordVectors.npy and"
-                             " vocab.txt) or train.py, or a word2vec text or binary file"
-                             " (default: the current folder)")
-    parser.add_argument("--vector", choices=VECTOR_CHOICES, default=None,
-                        help="which vector of a word: v (centre), u (outside), sum (v + u)"
-                             " or concat ([v, u]); a word2vec file has only v (default:"
-                             " concat where both exist, as the assignment does)")
+    add_arguments(parser)
     parser.add_argument("--data", default=DEFAULT_PATH, metavar="DIR",
                         help="the treebank folder holding datasetSentences.txt and"
                              " datasetSplit.txt (default: %(default)s)")

@@ -32,7 +32,7 @@ from utils.word2vec_format import (VectorsError, read_word2vec, save_word2vec_bi
 __all__ = ["VectorsError", "UnknownWordError", "WordVectors", "load", "save_vectors",
            "save_vocab", "save_word2vec_text", "save_word2vec_binary", "load_vectors",
            "word_vectors", "words_in_order", "nearest_neighbours", "analogy",
-           "VECTOR_CHOICES"]
+           "VECTOR_CHOICES", "add_arguments"]
 
 VECTORS_NPY = "wordVectors.npy"
 VOCAB_TXT = "vocab.txt"
@@ -144,6 +144,24 @@ def load(path, vector="v", binary=None, limit=None, dtype=np.float64):
         raise VectorsError("%s does not exist; %s." % (path, RUN_FIRST_HINT))
     return _one_matrix(read_word2vec(path, binary=binary, limit=limit, dtype=dtype),
                        path, vector)
+
+
+def add_arguments(parser, default="."):
+    """Add --vectors PATH and --vector v|u|sum|concat, as every script reads them, to an
+    argparse parser; pass them on as ``load(args.vectors, vector=args.vector)``.
+
+    default -- --vectors' default (None makes the option required)
+    """
+    parser.add_argument("--vectors", default=default, required=default is None,
+                        metavar="PATH",
+                        help="the vectors: a folder saved by run.py (wordVectors.npy and"
+                             " vocab.txt) or train.py, or a word2vec text or binary file"
+                             " (gensim's, word2vec C's, fastText's .vec)"
+                             + ("" if default is None else " (default: %(default)s)"))
+    parser.add_argument("--vector", choices=VECTOR_CHOICES, default=None,
+                        help="which vector of a word: v (centre), u (outside), sum (v + u)"
+                             " or concat ([v, u]); a word2vec file has only v (default:"
+                             " concat where both exist, as the assignment does, else v)")
 
 
 def _one_matrix(read, path, vector, counts=None):
