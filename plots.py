@@ -294,3 +294,53 @@ def plot_confusion(y_true, y_pred, path, class_names, title="5-class sentiment, 
 
 
 # ---- evaluation (evaluate.py) ----------------------------------------------------
+
+def plot_scores(scores, path, title="word vectors"):
+    """A bar chart of evaluate.py's scores; returns ``path``.
+
+    scores -- evaluate.as_json's dict: "wordsim353" and "simlex999" (spearman,
+              pairs_used, pairs_total), "analogy" (accuracy, questions_used,
+              questions_total, sections["total"]["accuracy_3cosmul"]) and, if
+              computed, "sentiment" ("5_classes" and "binary": test, majority_test);
+              a missing or undefined score is drawn as an empty slot marked "n/a"
+    """
+    bars = []  # (label, value or None, note, colour, baseline or None)
+    for key, name in (("wordsim353", "WordSim-353"), ("simlex999", "SimLex-999")):
+        s = scores.get(key)
+        bars.append(("%s\nSpearman rho" % name, s and s["spearman"],
+                     s and "%d/%d pairs" % (s["pairs_used"], s["pairs_total"]), "#1b9e77", None))
+    a = scores.get("analogy")
+    used = a and "%d/%d questions" % (a["questions_used"], a["questions_total"])
+    bars.append(("Analogies\n3CosAdd", a and a["accuracy"], used, "#d95f02", None))
+    bars.append(("Analogies\n3CosMul", a and a["sections"]["total"]["accuracy_3cosmul"], used,
+                 "#d95f02", None))
+    for task, name in (("5_classes", "5 classes"), ("binary", "binary")):
+        s = scores.get("sentiment", {}).get(task)
+        if s is not None:
+            bars.append(("Sentiment\n%s (test)" % name, s["test"], "majority %.1f%%"
+                         % (100 * s["majority_test"]), "#7570b3", s["majority_test"]))
+    fig, ax = plt.subplots(figsize=(1.6 * len(bars) + 2, 4.8))
+    values = [0.0 if v is None else v for _, v, _, _, _ in bars]
+    x = np.arange(len(bars))
+    ax.bar(x, values, color=[c for _, _, _, c, _ in bars], width=0.65)
+    bottom = min(0.0, min(values))
+    for i, (_, value, note, _, baseline) in enumerate(bars):
+        text = "n/a" if value is None else "%.3f" % value
+        ax.annotate(text, (i, max(value or 0.0, 0.0)), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=10, fontweight="bold")
+        if note:
+            ax.annotate(note, (i, 0.0), xycoords=("data", "axes fraction"), xytext=(0, -30),
+                        textcoords="offset points", ha="center", va="top", fontsize=8,
+                        color="0.35")
+        if baseline is not None:
+            ax.plot([i - 0.38, i + 0.38], [baseline] * 2, color="black", linestyle="--",
+                    linewidth=1.2)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [label for label, _, _, _, _ in bars], fontsize=9)
+    ax.set_ylim(bottom - 0.05 if bottom < 0 else 0.0, 1.0)
+    ax.set_ylabel("score (rho or accuracy)")
+    ax.set_title("Evaluation of %s (dashed: majority-class baseline)" % title
+                 if any(b[4] is not None for b in bars) else "Evaluation of %s" % title)
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, path)
