@@ -144,7 +144,7 @@ def _axpy(a, X, i, Y, j):
         Y[j, k] += a * X[i, k]
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     """J = -sum_k log sigma(s_k u_k^T h) over rows k < n (s_k = signs[k] = +-1).
 
@@ -154,13 +154,15 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     Returns J (0 unless want_loss). g: scratch (n,) of the vectors' dtype.
     """
     loss = 0.0
+    one = H.dtype.type(1)
     for k in range(n):
-        z = signs[k] * _dot(H, hi, syn1, rows[k])      # z_k = s_k u_k^T h
-        e = math.exp(-abs(z))
-        sig_minus = e / (1.0 + e) if z >= 0 else 1.0 / (1.0 + e)   # sigma(-z)
+        s = H.dtype.type(signs[k])
+        z = s * _dot(H, hi, syn1, rows[k])             # z_k = s_k u_k^T h
+        e = math.exp(-abs(z))                          # in the vectors' precision
+        sig_minus = (e if z >= 0 else one) / (one + e)  # sigma(-z), no overflow
         if want_loss:
-            loss += max(-z, 0.0) + math.log1p(e)       # -log sigma(z), no overflow
-        g[k] = alpha * signs[k] * sig_minus            # dJ/dz = -sigma(-z)
+            loss += max(-z, 0.0) + math.log1p(e)       # -log sigma(z)
+        g[k] = alpha * s * sig_minus                   # dJ/dz = -sigma(-z)
     for k in range(n):
         _axpy(g[k], syn1, rows[k], E, 0)
     for k in range(n):
@@ -168,7 +170,7 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def softmax_step(H, hi, syn1, o, alpha, E, g, want_loss):
     """J = -log y_hat_o, y_hat = softmax(U^T h) over all V words: O(V d).
 
@@ -194,7 +196,7 @@ def softmax_step(H, hi, syn1, o, alpha, E, g, want_loss):
     return math.log(total) - s_o if want_loss else 0.0
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def output_step(loss_kind, H, hi, syn1, o, rows, signs, n, alpha, E, g, want_loss):
     """The output layer's step for input h = H[hi] and target word o (see above)."""
     if loss_kind == SOFTMAX:
@@ -202,19 +204,20 @@ def output_step(loss_kind, H, hi, syn1, o, rows, signs, n, alpha, E, g, want_los
     return binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss)
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def skipgram_pair(loss_kind, syn0, syn1, c, o, rows, signs, n, alpha, E, g, want_loss):
     """One skip-gram step for the pair (c, o): h = v_c, updated last.
 
     E: scratch (1, d) for -alpha dJ/dv_c. Returns J (0 unless want_loss).
     """
-    E[0, :] = 0
+    for k in range(E.shape[1]):
+        E[0, k] = 0
     loss = output_step(loss_kind, syn0, c, syn1, o, rows, signs, n, alpha, E, g, want_loss)
     _axpy(syn0.dtype.type(1), E, 0, syn0, c)
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E, g,
               want_loss):
     """One CBOW step: h = mean of v_w over context[:m], target the centre word o.
@@ -223,12 +226,13 @@ def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E,
     twice). H, E: scratch (1, d). Returns J (0 unless want_loss).
     """
     one = syn0.dtype.type(1)
-    H[0, :] = 0
+    for k in range(H.shape[1]):
+        H[0, k] = 0
+        E[0, k] = 0
     for j in range(m):
         _axpy(one, syn0, context[j], H, 0)
     for k in range(H.shape[1]):
         H[0, k] /= m
-    E[0, :] = 0
     loss = output_step(loss_kind, H, 0, syn1, o, rows, signs, n, alpha, E, g, want_loss)
     share = syn0.dtype.type(1.0 / m)
     for j in range(m):
@@ -236,7 +240,7 @@ def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E,
     return loss
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, rows,
                  signs):
     """Rows and signs of target o's output step; returns (state, number of rows).
@@ -264,7 +268,7 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
     return state, 0
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def _record(trace, trace_alpha, t, o, inputs, first, m, rows, n_neg, alpha):
     """Row t of a job's trace: [o, m, inputs[first:first + m] (2 window slots), negatives]."""
     if t >= trace.shape[0]:
@@ -362,3 +366,15 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
                             state, scratch, totals, trace, trace_alpha)
         done += b - a
     return totals
+
+
+def warm_up(dtype=np.float32):
+    """Compile (or load from the cache) train_job for vectors of ``dtype``, on a toy job."""
+    V, d = 4, 2
+    vectors = np.zeros((2 * V, d), dtype)
+    tables = (np.ones(V), np.ones(V), np.arange(V, dtype=np.int32), np.zeros((V, 0), np.uint8),
+              np.zeros((V, 0), np.int32), np.zeros(V, np.int32))
+    alias_table(np.full(V, 1.0 / V))
+    train_job(np.array([SKIPGRAM, NEG, 1, 1, 0, 1, 1], np.int64), vectors[:V], vectors[V:],
+              np.arange(V, dtype=np.int32), np.array([0, V], np.int64), tables,
+              np.array([0.0, 0.0]), job_seed(0, 0), np.zeros((0, 4), np.int64), np.zeros(0))
