@@ -100,6 +100,9 @@ for p in python3 python; do
 done
 
 # --- one run at a time; temporary folders .tmp.<pid>.* -------------------
+# The lock needs flock(1) (util-linux). Without it runs are not serialised,
+# but the pid in each temporary folder's name keeps one run from removing
+# another's.
 LOCK="$DATA_DIR/.get_datasets.lock"
 if have flock; then
     exec 9>>"$LOCK"
