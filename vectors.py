@@ -26,13 +26,9 @@ import numpy as np
 from utils import word2vec_format as w2vformat
 from utils.fileio import atomic_write
 from utils.utils import normalizeRows
-from utils.word2vec_format import (VectorsError, read_word2vec, save_word2vec_binary,
-                                   save_word2vec_text)
-
-__all__ = ["VectorsError", "UnknownWordError", "WordVectors", "load", "save_vectors",
-           "save_vocab", "save_word2vec_text", "save_word2vec_binary", "load_vectors",
-           "word_vectors", "words_in_order", "nearest_neighbours", "analogy",
-           "VECTOR_CHOICES", "add_arguments"]
+# The writers and VectorsError are part of this module's interface (train.py uses them).
+from utils.word2vec_format import (VectorsError, read_word2vec,  # noqa: F401
+                                   save_word2vec_binary, save_word2vec_text)
 
 VECTORS_NPY = "wordVectors.npy"
 VOCAB_TXT = "vocab.txt"
@@ -121,9 +117,10 @@ class WordVectors:
 def load(path, vector="v", binary=None, limit=None, dtype=np.float64):
     """Read word vectors: returns a WordVectors (words, matrix (V, D), counts).
 
-    path -- a folder saved by run.py (wordVectors.npy + vocab.txt) or by a
-            trainer that writes vectors.bin / vectors.txt (with vocab.txt for
-            the counts), or a word2vec text or binary file
+    path -- a folder saved by run.py (wordVectors.npy + vocab.txt; either
+            file's path stands for the folder) or by a trainer that writes
+            vectors.bin / vectors.txt (with vocab.txt for the counts), or a
+            word2vec text or binary file
     vector -- "v" (centre), "u" (outside), "sum" (v + u) or "concat" ([v, u]);
               None: concat where both exist, else the one matrix there is.
               A word2vec file holds one matrix, so only "v" (or None) fits it.
@@ -138,6 +135,8 @@ def load(path, vector="v", binary=None, limit=None, dtype=np.float64):
     if limit is not None and limit < 1:
         raise ValueError("limit must be at least 1, got %r" % (limit,))
     path = os.fspath(path)
+    if os.path.basename(path) in (VECTORS_NPY, VOCAB_TXT) and os.path.isfile(path):
+        path = os.path.dirname(os.path.abspath(path))  # a file of run.py's pair: its folder
     if os.path.isdir(path):
         return _load_folder(path, vector, limit, dtype)
     if not os.path.exists(path):

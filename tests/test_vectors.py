@@ -69,6 +69,8 @@ def test_load_folder_each_vector(tmp_path, vector):
     assert wv.vector == (vector or "concat")
     assert wv.counts is None
     assert wv.index["café"] == tokens["café"]
+    for name in ("wordVectors.npy", "vocab.txt"):  # either file stands for its folder
+        assert np.array_equal(load(tmp_path / name, vector=vector).matrix, expected[vector])
     # The folder's vectors.txt is the concatenation: the same numbers as "concat".
     assert np.array_equal(load(tmp_path / "vectors.txt").matrix, np.hstack((v, u)))
 
