@@ -38,6 +38,7 @@ from vectors import VECTOR_CHOICES, VectorsError, load
 DEFAULT_BENCHMARKS = os.path.join(PROJECT_ROOT, "utils", "datasets", "benchmarks")
 DEFAULT_RESTRICT = 30000  # word2vec's compute-accuracy: the 30,000 most frequent words
 PAIR_SETS = ((benchmarks.WORDSIM353, "WordSim-353"), (benchmarks.SIMLEX999, "SimLex-999"))
+TITLES = dict(PAIR_SETS, **{benchmarks.ANALOGY: "Analogies"})
 FETCH_HINT = "run `sh get_datasets.sh` (it installs them there) or pass --benchmarks DIR"
 
 
@@ -87,10 +88,11 @@ def parse_args(argv=None):
 
 
 def _find(folder, name):
+    """The benchmark's file in ``folder``, or None with a line saying it is skipped."""
     path = benchmarks.find_benchmark(folder, name)
     if path is None:
         print("%s: skipped: none of %s in %s; %s."
-              % (name, ", ".join(benchmarks.FILE_NAMES[name]), folder, FETCH_HINT))
+              % (TITLES[name], ", ".join(benchmarks.FILE_NAMES[name]), folder, FETCH_HINT))
     return path
 
 

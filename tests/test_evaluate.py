@@ -387,6 +387,18 @@ def test_cli_skips_sentiment_without_a_treebank(tmp_path, capsys):
     assert "sentiment" not in json.loads((tmp_path / "s.json").read_text())
 
 
+def test_cli_skips_a_missing_benchmark(tmp_path, capsys):
+    bench = write_fixture_benchmarks(tmp_path / "bench")
+    (bench / "simlex999.txt").unlink()
+    vec = write_fixture_vectors(tmp_path / "v.txt")
+    code, out, err = run_cli(capsys, "--vectors", vec, "--benchmarks", bench, "--no-plot",
+                             "--no-sentiment", "--json", tmp_path / "s.json")
+    assert code == 0, err
+    assert "SimLex-999: skipped: none of simlex999.txt, SimLex-999.txt" in out
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert data["simlex999"] is None and data["wordsim353"]["pairs_used"] == 4
+
+
 def test_cli_errors(tmp_path, capsys):
     bench = write_fixture_benchmarks(tmp_path / "bench")
     vec = write_fixture_vectors(tmp_path / "v.txt")
@@ -409,4 +421,5 @@ def test_cli_errors(tmp_path, capsys):
 
 def test_chart_path_is_beside_the_vectors(tmp_path):
     assert evaluate.chart_path(str(tmp_path)) == str(tmp_path / "evaluation.png")
-    assert evaluate.chart_path(str(tmp_path / "gensim.vec")) == str(tmp_path / "gensim_evaluation.png")
+    beside = evaluate.chart_path(str(tmp_path / "gensim.vec"))
+    assert beside == str(tmp_path / "gensim_evaluation.png")

@@ -35,7 +35,7 @@ FILE_NAMES = {
 SCORE_COLUMNS = ("human (mean)", "simlex999")
 
 WordPairs = namedtuple("WordPairs", "path pairs")
-WordPairs.__doc__ = """A word-similarity benchmark: ``pairs`` is a list of (word1, word2, score)."""
+WordPairs.__doc__ = """A word-similarity benchmark: ``pairs`` lists (word1, word2, score)."""
 
 Section = namedtuple("Section", "name questions")
 Section.__doc__ = """One section of an analogy set: ``questions`` is a list of (a, b, c, d)."""
@@ -97,8 +97,9 @@ def read_word_pairs(path):
     Blank lines and lines starting with ``#`` are skipped. The delimiter is a
     tab if the first line that is not a comment holds one, else a comma if it
     holds one, else whitespace. That first line may be a header (its score
-    field is not a number and its first starts with "word"); every other line must have as many fields as it,
-    two non-empty words and a finite score. Words are kept as written.
+    field is not a number and its first field starts with "word"); every
+    other line must have as many fields as it, two non-empty words and a
+    finite score. Words are kept as written.
     """
     pairs, delimiter, width, column = [], None, None, 2
     for line_no, line in _lines(path):

@@ -62,7 +62,7 @@ class WordIndex:
         return len(self.rows)
 
     def key(self, word):
-        """The form under which ``word`` is matched (upper case, as gensim, when case-insensitive)."""
+        """The form under which ``word`` is matched: upper case (as gensim) if case-insensitive."""
         return word.upper() if self.case_insensitive else word
 
     def position(self, word):
