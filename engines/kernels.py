@@ -55,14 +55,14 @@ def job_seed(seed, job):
 @njit(inline="always", **JIT)
 def rand_below(state, n):
     """(new state, an integer uniform in 0..n-1), n < 2**32: the high 32 bits times n."""
-    state = state * _MUL + _INC
+    state = np.uint64(state) * _MUL + _INC        # (a no-op cast unless called from Python)
     return state, np.int64(((state >> _HIGH) * np.uint64(n)) >> _HIGH)
 
 
 @njit(inline="always", **JIT)
 def rand_unit(state):
     """(new state, a float uniform in [0, 1)) from the high 53 bits."""
-    state = state * _MUL + _INC
+    state = np.uint64(state) * _MUL + _INC
     return state, (state >> _TO_53) * (1.0 / 9007199254740992.0)
 
 
