@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Sentence sentiment from trained word vectors (the assignment's sentiment part).
 
-A sentence's features are the average of its words' vectors (by default
+A sentence's features are the average of its words' vectors (for run.py's vectors
 [v_w, u_w], centre and outside vectors concatenated; ``--vector`` chooses);
 words not in the vocabulary are skipped, and a sentence with no known word
 gets zeros. The features are standardised (mean 0, variance 1 on train) and

@@ -74,7 +74,9 @@ class WordVectors:
             raise ValueError("matrix must be (V, D) with one row per word: %d words, got"
                              " shape %s" % (len(self.words), self.matrix.shape))
         self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
-        self.index = {w: i for i, w in enumerate(self.words)}
+        self.index = {}
+        for i, word in enumerate(self.words):
+            self.index.setdefault(word, i)  # a repeated word: its first row
         self.source = source
         self.vector = vector
         self._unit = None
@@ -103,7 +105,8 @@ class WordVectors:
         return self._unit
 
     def neighbours(self, word, k=10):
-        """As ``nearest_neighbours``: [(word, cosine)], the word itself left out."""
+        """As ``nearest_neighbours``: [(word, cosine)], most similar first, the word
+        itself left out."""
         i = self.row(word)
         return _top(self.unit, self.unit[i], [i], self.words, k)
 
@@ -122,7 +125,8 @@ def load(path, vector="v", binary=None, limit=None, dtype=np.float64):
             vectors.bin / vectors.txt (with vocab.txt for the counts), or a
             word2vec text or binary file
     vector -- "v" (centre), "u" (outside), "sum" (v + u) or "concat" ([v, u]);
-              None: concat where both exist, else the one matrix there is.
+              None: what the source's word2vec export holds: [v, u] for run.py's
+              folder, v for train.py's and for a word2vec file.
               A word2vec file holds one matrix, so only "v" (or None) fits it.
     binary -- for a file: True / False forces the format; None detects it
     limit -- read only the first ``limit`` words (files list frequent words first)
@@ -159,8 +163,9 @@ def add_arguments(parser, default="."):
                              + ("" if default is None else " (default: %(default)s)"))
     parser.add_argument("--vector", choices=VECTOR_CHOICES, default=None,
                         help="which vector of a word: v (centre), u (outside), sum (v + u)"
-                             " or concat ([v, u]); a word2vec file has only v (default:"
-                             " concat where both exist, as the assignment does, else v)")
+                             " or concat ([v, u]); a word2vec file has only v (default: what"
+                             " the source's vectors.txt holds: [v, u] for run.py, as the"
+                             " assignment does; v for train.py and word2vec files)")
 
 
 def _one_matrix(read, path, vector, counts=None):
@@ -178,13 +183,13 @@ def _load_folder(folder, vector, limit, dtype):
     npy_path = os.path.join(folder, VECTORS_NPY)
     if os.path.exists(npy_path):
         wordVectors, words, counts = _read_run_folder(folder)
-        V = len(words) if limit is None else min(limit, len(words))
-        v, u = wordVectors[:V], wordVectors[len(words):len(words) + V]
-        vector = "concat" if vector is None else vector
-        matrix = {"v": v, "u": u, "sum": v + u, "concat": np.concatenate((v, u), axis=1)}
-        counts = None if counts is None else counts[:V]
-        return WordVectors(words[:V], matrix[vector].astype(dtype, copy=False), counts,
-                           source=folder, vector=vector)
+        V, n = len(words), len(words) if limit is None else min(limit, len(words))
+        vector = _exported_vector(folder, wordVectors.shape[1]) if vector is None else vector
+        v, u = wordVectors[:n], wordVectors[V:V + n]
+        matrix = {"v": lambda: v, "u": lambda: u, "sum": lambda: v + u,
+                  "concat": lambda: np.concatenate((v, u), axis=1)}[vector]()
+        return WordVectors(words[:n], matrix.astype(dtype, copy=False),
+                           None if counts is None else counts[:n], source=folder, vector=vector)
     for name, binary in ((VECTORS_BIN, True), (VECTORS_TXT, False)):
         path = os.path.join(folder, name)
         if os.path.exists(path):
@@ -194,6 +199,19 @@ def _load_folder(folder, vector, limit, dtype):
     raise VectorsError("no word vectors in %s: neither %s (with %s) nor %s or %s found; %s."
                        % (folder, VECTORS_NPY, VOCAB_TXT, VECTORS_BIN, VECTORS_TXT,
                           RUN_FIRST_HINT))
+
+
+def _exported_vector(folder, d):
+    """The vector a folder's own word2vec export holds: "v" when its dimension is d
+    (train.py exports v_w, as gensim does), else "concat" (run.py's [v_w, u_w])."""
+    for name in (VECTORS_BIN, VECTORS_TXT):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                header = w2vformat.parse_header(f.readline(100))
+            if header is not None and header[1] == d:
+                return "v"
+    return "concat"
 
 
 def _folder_counts(folder, words, vectors_path):
@@ -333,23 +351,13 @@ def load_vectors(directory):
 
 # ---- queries -------------------------------------------------------------------
 
-def _index_of(words, word):
-    """The index of ``word`` in the list ``words``, or UnknownWordError."""
-    try:
-        return words.index(word)
-    except ValueError:
-        raise UnknownWordError(word, len(words)) from None
-
-
-def _check_vectors(vectors, words):
-    vectors = np.asarray(vectors, dtype=float)
-    if vectors.ndim != 2 or vectors.shape[0] != len(words):
-        raise ValueError("vectors must be (V, D) with one row per word: %d words, got shape %s"
-                         % (len(words), vectors.shape))
-    bad = np.flatnonzero(~np.all(np.isfinite(vectors), axis=1))
+def _checked(vectors, words):
+    """A WordVectors of (V, D) ``vectors`` and V ``words``; ValueError for a non-finite row."""
+    wv = WordVectors(words, np.asarray(vectors, dtype=float))
+    bad = np.flatnonzero(~np.all(np.isfinite(wv.matrix), axis=1))
     if bad.size:
-        raise ValueError("the vector of %r holds NaN or infinite values" % (words[bad[0]],))
-    return vectors
+        raise ValueError("the vector of %r holds NaN or infinite values" % (wv.words[bad[0]],))
+    return wv
 
 
 def _top(unit, query, exclude, words, k):
@@ -375,11 +383,7 @@ def nearest_neighbours(vectors, words, word, k=10):
     Returns a list of (word, similarity), most similar first (empty for a
     one-word vocabulary). An unknown word raises UnknownWordError (a KeyError).
     """
-    words = list(words)
-    vectors = _check_vectors(vectors, words)
-    i = _index_of(words, word)
-    unit = normalizeRows(vectors)
-    return _top(unit, unit[i], [i], words, k)
+    return _checked(vectors, words).neighbours(word, k)
 
 
 def analogy(vectors, words, a, b, c, k=10):
@@ -391,8 +395,4 @@ def analogy(vectors, words, a, b, c, k=10):
     ``analogy(vectors, words, "man", "king", "woman")`` hopes for "queen".
     Returns a list of (word, similarity); unknown words raise UnknownWordError.
     """
-    words = list(words)
-    vectors = _check_vectors(vectors, words)
-    ia, ib, ic = (_index_of(words, w) for w in (a, b, c))
-    unit = normalizeRows(vectors)
-    return _top(unit, unit[ib] - unit[ia] + unit[ic], [ia, ib, ic], words, k)
+    return _checked(vectors, words).analogy(a, b, c, k)

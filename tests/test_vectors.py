@@ -350,6 +350,19 @@ def test_trainer_folder_of_word2vec_files(tmp_path):
         load(tmp_path)
 
 
+def test_trainer_folder_with_both_matrices_defaults_to_v(tmp_path):
+    # train.py's folder: wordVectors.npy (2V, d), vectors.txt/.bin holding v_w, counts.
+    wordVectors, tokens = random_vectors(V=8, d=3)
+    words = list(tokens)
+    np.save(tmp_path / "wordVectors.npy", wordVectors)
+    save_word2vec_binary(str(tmp_path / "vectors.bin"), words, wordVectors[:8])
+    save_vocab(str(tmp_path / "vocab.txt"), words, range(80, 0, -10))
+    wv = load(tmp_path)
+    assert wv.vector == "v" and np.array_equal(wv.matrix, wordVectors[:8])
+    assert list(wv.counts) == list(range(80, 0, -10))
+    assert np.array_equal(load(tmp_path, vector="u").matrix, wordVectors[8:])
+
+
 def test_a_fifo_is_refused_not_waited_on(tmp_path):
     fifo = tmp_path / "vectors.txt"
     os.mkfifo(fifo)

@@ -92,7 +92,7 @@ def read_word2vec(path, binary=None, limit=None, dtype=np.float64):
     _check_regular(path)
     with open(path, "rb") as f:
         first = f.readline(MAX_WORD_BYTES)
-        header = _parse_header(first)
+        header = parse_header(first)
         if header is None:  # no "V D" line: a headerless text file (GloVe's layout)
             if binary:
                 raise VectorsError("%s:1: a word2vec binary file starts with the line `V D`"
@@ -110,7 +110,7 @@ def read_word2vec(path, binary=None, limit=None, dtype=np.float64):
     return _read_binary(path, start, V, D, limit, dtype)
 
 
-def _parse_header(line):
+def parse_header(line):
     """(V, D) of a ``V D`` header line, or None when the line is not one."""
     fields = line.split()
     if len(fields) == 2 and all(x.isdigit() for x in fields):
