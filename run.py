@@ -121,14 +121,15 @@ def make_engine(config, dataset):
                      loss=config["loss"])
 
 
-def check_trainable(dataset, engine, path):
+def check_trainable(dataset, path, engine=None):
     """Raise DatasetError when the corpus has no (centre, outside) pair to train on.
 
-    Skip-gram needs a sentence with two different words; the batched engine's
-    subsampled corpus (frequent words dropped, as word2vec does) must keep one.
+    Skip-gram needs a sentence with two different words (checked before the
+    engine is built: building it needs them); the batched engine's subsampled
+    corpus (frequent words dropped, as word2vec does) must keep one.
     """
     sentences_file = os.path.join(path, "datasetSentences.txt")
-    if not any(len(set(s)) > 1 for s in dataset.sentences()):
+    if engine is None and not any(len(set(s)) > 1 for s in dataset.sentences()):
         n = dataset.numSentences()
         raise DatasetError("%s: no sentence has two different words (%d sentence%s read);"
                            " skip-gram needs pairs of words to train on"
@@ -153,8 +154,9 @@ def train(args, config):
     np.random.seed(INIT_SEED)
     startTime = time.time()
     wordVectors = word2vec.init_vectors(nWords, config["dim"], np.random)
+    check_trainable(dataset, args.data)
     engine = make_engine(config, dataset)
-    check_trainable(dataset, engine, args.data)
+    check_trainable(dataset, args.data, engine)
     run_info = dict(config, vocabulary=nWords, data=data_fingerprint(args.data))
     session = TrainingSession(args.outdir, run_info, [engine], args.checkpoint_every,
                               resume=not args.no_resume, print_every=PRINT_EVERY)

@@ -87,14 +87,25 @@ def prune(directory, iteration, keep, names):
     are left alone (this run overwrites them when it gets there).
     """
     done = [it for it in list_iterations(directory) if it <= iteration]
+    # The state files first: arrays without their state file are never used.
     for old in done[keep:]:
-        # The state file first: arrays without their state file are never used.
-        paths = [state_path(directory, old)] + [array_path(directory, n, old) for n in names]
-        for path in paths:
-            try:
-                os.remove(path)
-            except FileNotFoundError:
-                pass
+        _remove(state_path(directory, old))
+    # Then the arrays of no kept checkpoint: those just dropped, and any whose
+    # state file a crash removed before them.
+    kept = set(done[:keep])
+    for name in names:
+        pattern = re.compile(r"saved_%s_(\d+)\.npy" % re.escape(name))
+        for path in glob.glob(os.path.join(glob.escape(directory), "saved_%s_*.npy" % name)):
+            m = pattern.fullmatch(os.path.basename(path))
+            if m and int(m.group(1)) <= iteration and int(m.group(1)) not in kept:
+                _remove(path)
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
 
 
 def list_iterations(directory):
@@ -152,7 +163,10 @@ def read_array(directory, name, iteration, record, shape, dtype):
     path = array_path(directory, name, iteration)
     dtype = np.dtype(dtype)
     limit = int(np.prod(shape)) * dtype.itemsize + NPY_HEADER_BYTES
-    raw = read_regular(path, limit, "The checkpoint array")
+    try:
+        raw = read_regular(path, limit, "The checkpoint array")
+    except FileNotFoundError:
+        raise ValueError("its array file %s is missing" % os.path.basename(path)) from None
     if not isinstance(record, dict) or hashlib.sha256(raw).hexdigest() != record.get("sha256"):
         raise ValueError("%s does not match its recorded checksum: truncated or corrupt"
                          % os.path.basename(path))

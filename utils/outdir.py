@@ -4,7 +4,10 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import time
+
+from utils.fileio import TEMP_PREFIX
 
 LOCK_NAME = ".lock"
 
@@ -28,7 +31,12 @@ def explain(err):
         errno.EEXIST: "a file stands where a folder should be: move it away or choose"
                       " another --outdir",
     }
-    where = " (%s)" % err.filename if getattr(err, "filename", None) else ""
+    # A rename names both paths: the destination is the one in the way. A
+    # temporary file is named by the file it was to become.
+    path = getattr(err, "filename2", None) or getattr(err, "filename", None)
+    if isinstance(path, str) and os.path.basename(path).startswith(TEMP_PREFIX):
+        path = os.path.join(os.path.dirname(path), os.path.basename(path).split(".", 2)[-1])
+    where = " (%s)" % path if path else ""
     return "%s%s" % (reasons.get(err.errno, err.strerror or str(err)), where)
 
 
@@ -49,13 +57,23 @@ class OutputLock:
         if os.path.exists(self.directory) and not os.path.isdir(self.directory):
             raise OutputError("--outdir %s is a file, not a folder: choose another --outdir"
                               % self.directory)
+        lock = os.path.join(self.directory, LOCK_NAME)
         try:
             os.makedirs(self.directory, exist_ok=True)
-            self.fd = os.open(os.path.join(self.directory, LOCK_NAME), os.O_RDWR | os.O_CREAT,
-                              0o644)
+            # Never through a link (the lock file is truncated: a link could aim it
+            # at any file), never blocking (a FIFO put there).
+            self.fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                              | os.O_CLOEXEC, 0o644)
         except OSError as err:
+            cause = ("%s is a symbolic link: remove it (run.py makes its own lock file)"
+                     % lock if err.errno == errno.ELOOP else explain(err))
             raise OutputError("cannot use %s as the output folder: %s"
-                              % (self.directory, explain(err))) from None
+                              % (self.directory, cause)) from None
+        if not stat.S_ISREG(os.fstat(self.fd).st_mode):
+            os.close(self.fd)
+            raise OutputError("cannot use %s as the output folder: %s is not a regular file:"
+                              " remove it (run.py makes its own lock file)"
+                              % (self.directory, lock))
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -80,8 +98,15 @@ def set_aside(directory, paths, what="checkpoint"):
     paths = [p for p in paths if os.path.exists(p)]
     if not paths:
         return None
-    target = os.path.join(directory, "superseded-%s" % time.strftime("%Y%m%d-%H%M%S"))
-    os.makedirs(target, exist_ok=True)
+    base = os.path.join(directory, "superseded-%s" % time.strftime("%Y%m%d-%H%M%S"))
+    target, n = base, 1
+    while True:  # a folder of its own: files set aside in the same second never collide
+        try:
+            os.mkdir(target)
+            break
+        except FileExistsError:
+            n += 1
+            target = "%s-%d" % (base, n)
     for path in paths:
         shutil.move(path, target)
     return target

@@ -6,6 +6,7 @@ checkpoint, or start fresh), ``print`` (the ``iter`` lines), ``on_step``
 pending Ctrl-C or SIGTERM) and ``finish`` (the final checkpoint).
 """
 
+import copy
 import math
 import random
 import time
@@ -56,12 +57,71 @@ def _is_number(value):
         and math.isfinite(value)
 
 
-def check_sgd_state(iteration, state, n_sources):
-    """Raise ValueError unless ``state`` is exactly what ``TrainingSession`` saves."""
+def _is_word_list(values, n, top=1 << 32):
+    """A list of ``n`` ints in [0, top): a Mersenne Twister's words."""
+    return isinstance(values, list) and len(values) == n and \
+        all(type(v) is int and 0 <= v < top for v in values)
+
+
+def _check_random(rnd, iteration, sources):
+    """Raise ValueError unless ``rnd`` is what ``random_states(sources)`` gives.
+
+    Restoring a state checks little (Python's truncates out-of-range words and
+    takes any Gaussian cache): every field is checked here. A source's state
+    other than its iteration is fixed by the run (its seed): it must equal the
+    source's own; its iteration must be the checkpoint's.
+    """
+    if not isinstance(rnd, dict) or set(rnd) != {"python", "numpy_legacy", "sources"} \
+            or not isinstance(rnd["sources"], list) or len(rnd["sources"]) != len(sources):
+        raise ValueError("the random states are not this run's")
+    py, legacy = rnd["python"], rnd["numpy_legacy"]
+    if not (isinstance(py, list) and len(py) == 3 and py[0] == random.getstate()[0]
+            and _is_word_list(py[1], 625) and py[1][-1] <= 624
+            and (py[2] is None or _is_number(py[2]))):
+        raise ValueError("Python's random state is malformed")
+    if not (isinstance(legacy, list) and len(legacy) == 5 and legacy[0] == "MT19937"
+            and _is_word_list(legacy[1], 624) and type(legacy[2]) is int
+            and 0 <= legacy[2] <= 624 and legacy[3] in (0, 1) and type(legacy[3]) is int
+            and _is_number(legacy[4])):
+        raise ValueError("NumPy's random state is malformed")
+    for source, saved in zip(sources, rnd["sources"]):
+        if isinstance(source, np.random.Generator):
+            try:  # on a copy: setting the state checks it completely
+                copy.deepcopy(source).bit_generator.state = saved
+            except Exception as err:
+                raise ValueError("a generator's state is malformed (%s)" % err) from None
+            continue
+        own = source.get_state()
+        if not isinstance(saved, dict) or set(saved) != set(own):
+            raise ValueError("the engine's state %r is not this run's" % (saved,))
+        for key, value in own.items():
+            if key == "iteration":
+                if type(saved[key]) is not int or saved[key] != iteration:
+                    raise ValueError("the engine is at iteration %r, the checkpoint at %d"
+                                     % (saved[key], iteration))
+            elif type(saved[key]) is not type(value) or saved[key] != value:
+                raise ValueError("the engine's %s is %r, this run's is %r"
+                                 % (key, saved[key], value))
+
+
+def scheduled_step(first_step, iteration):
+    """The step sgd uses after ``iteration`` steps: halved every ANNEAL_EVERY (exact)."""
+    import sgd  # here: sgd imports this module
+    return first_step * 0.5 ** (iteration // sgd.ANNEAL_EVERY)
+
+
+def check_sgd_state(iteration, state, sources, first_step):
+    """Raise ValueError unless ``state`` is exactly what ``TrainingSession`` saves.
+
+    sources -- the run's random sources (their states are compared)
+    first_step -- the run's initial step: the saved one must be the schedule's
+    """
     if set(state) != {"step", "exploss", "history", "random"}:
         raise ValueError("state fields %s" % sorted(state))
-    if not (_is_number(state["step"]) and state["step"] > 0):
-        raise ValueError("step %r is not a positive number" % (state["step"],))
+    expected = scheduled_step(first_step, iteration)
+    if not (_is_number(state["step"]) and state["step"] == expected):
+        raise ValueError("step %r is not the schedule's %r at iteration %d"
+                         % (state["step"], expected, iteration))
     if state["exploss"] is not None and not _is_number(state["exploss"]):
         raise ValueError("loss %r is not a finite number" % (state["exploss"],))
     its = [h[0] if isinstance(h, list) and len(h) == 2 and _is_number(h[1]) else None
@@ -70,18 +130,12 @@ def check_sgd_state(iteration, state, n_sources):
             (its and not 0 < its[0] <= its[-1] <= iteration):
         raise ValueError("the loss history is not a list of [iteration, loss] up to %d"
                          % iteration)
-    rnd = state["random"]
-    if not isinstance(rnd, dict) or set(rnd) != {"python", "numpy_legacy", "sources"} \
-            or not isinstance(rnd["sources"], list) or len(rnd["sources"]) != n_sources:
-        raise ValueError("the random states are not this run's")
-    for source_state in rnd["sources"]:
-        if isinstance(source_state, dict) and "iteration" in source_state \
-                and source_state["iteration"] != iteration:
-            raise ValueError("the engine is at iteration %r, the checkpoint at %d"
-                             % (source_state["iteration"], iteration))
+    _check_random(state["random"], iteration, sources)
     saved = random.getstate(), np.random.get_state()
-    try:  # restoring them is the complete check of their structure
-        set_random_states({**rnd, "sources": []})
+    try:  # restoring them is the last check of their structure
+        set_random_states({**state["random"], "sources": []})
+    except Exception as err:
+        raise ValueError("the random states cannot be restored (%s)" % err) from None
     finally:
         random.setstate(saved[0])
         np.random.set_state(saved[1])
@@ -132,7 +186,7 @@ class TrainingSession:
         spec = {"params": (np.shape(x0), np.asarray(x0).dtype)}
         it, arrays, state = checkpoint.load_newest(
             self.directory, self.run_info, spec,
-            lambda i, s: check_sgd_state(i, s, len(self.sources)))
+            lambda i, s: check_sgd_state(i, s, self.sources, step))
         if it > iterations:
             raise CheckpointError(
                 "the newest checkpoint in %s is at iteration %d, beyond the %d iterations"
