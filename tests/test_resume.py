@@ -1,12 +1,12 @@
-"""Nothing lost, nothing trusted blindly.
+"""Nothing lost, nothing trusted blindly: run.py in subprocesses.
 
-run.py in a subprocess, killed with SIGKILL at random moments and restarted,
-interrupted with Ctrl-C, given corrupt or foreign checkpoints, a diverging
-step and broken datasets; checkpoint writes that crash half-way; bad
-arguments to the public functions.
+Killed with SIGKILL at random moments and restarted, stopped with Ctrl-C or
+SIGTERM, given corrupt, edited or special-file checkpoints or those of another
+configuration, two runs on one output folder, interrupted while writing its
+outputs, diverging. Every subprocess has a timeout: a regression fails, it
+never hangs CI.
 """
 
-import errno
 import json
 import os
 import re
@@ -20,19 +20,19 @@ import numpy as np
 import pytest
 
 import run as run_module
-from sgd import TrainingDiverged, sgd
 from tests.conftest import FIXTURE_WORDS, ROOT, write_treebank
-from utils import checkpoint
-from utils.checkpoint import CheckpointError
+from tests.test_checkpoint import _FullDisk, _replace_array, _resign
+from utils import checkpoint, fileio
 from utils.treebank import DatasetError, StanfordSentiment
 from word2vec import (naiveSoftmaxLossAndGradient, negSamplingLossAndGradient, skipgram,
                       word2vec_sgd_wrapper)
 
 RUN = [sys.executable, str(ROOT / "run.py")]
 ENV = dict(os.environ, PYTHONUNBUFFERED="1")  # lines reach the pipe as they are printed
+TIMEOUT = 300
 
 # path -> (extra options, iterations, checkpoint every): long enough (~1 s of
-# training) to be killed mid-way; the batched run crosses its 1000-iteration
+# training) to be killed mid-way; the batched run crosses its 500-iteration
 # sampling chunks.
 PATHS = {"batched": ([], 3000, 100), "exact": (["--exact"], 1200, 100)}
 
@@ -42,23 +42,46 @@ def _args(data, outdir, iterations, every, *extra):
             "--checkpoint-every", str(every), *extra]
 
 
-def _run(*args):
-    return subprocess.run(RUN + list(args), cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=ENV)
+def _run(*args, command=RUN):
+    return subprocess.run(command + list(args), cwd=ROOT, capture_output=True, text=True,
+                          timeout=TIMEOUT, env=ENV)
+
+
+def _start(args, command=RUN):
+    return subprocess.Popen(command + list(args), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=ENV)
 
 
 def _finish(proc):
     """(stdout, stderr) of a process that has ended or is ending.
 
     Not communicate(): it reads the raw pipes and would lose what readline()
-    has already buffered.
+    has already buffered. Killed if it does not end in time.
     """
+    try:
+        proc.wait(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("the run did not end within %d s" % TIMEOUT)
     out = proc.stdout.read()
     err = proc.stderr.read()
-    proc.wait(timeout=300)
     proc.stdout.close()
     proc.stderr.close()
     return out, err
+
+
+def _read_until(proc, pattern, count=1):
+    """Lines up to the ``count``-th matching ``pattern`` (fails if the run ends first)."""
+    seen, lines = 0, []
+    deadline = time.monotonic() + TIMEOUT
+    while seen < count:
+        assert time.monotonic() < deadline, "no %r within %d s" % (pattern, TIMEOUT)
+        line = proc.stdout.readline()
+        assert line, "the run ended before %r: %s" % (pattern, "".join(lines[-5:]))
+        lines.append(line)
+        seen += bool(re.match(pattern, line))
+    return lines
 
 
 def _complete_lines(text):
@@ -88,6 +111,10 @@ def _one_clear_line(stderr):
     assert "Traceback" not in stderr
     assert stderr.startswith("error: ") and stderr.count("\n") == 1, stderr
     return stderr.strip()
+
+
+def _no_temporary_files(outdir):
+    return not [p for p in os.listdir(outdir) if p.startswith(fileio.TEMP_PREFIX)]
 
 
 @pytest.fixture(scope="module")
@@ -136,25 +163,18 @@ def test_killed_at_random_moments_resumes_bit_identical(sst, reference, tmp_path
 
     segments = []
     for attempt in range(4):
-        proc = subprocess.Popen(RUN + args, cwd=ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, env=ENV)
+        proc = _start(args)
         if attempt == 0:
             # A moment anywhere from start-up (imports, reading the corpus) on.
             time.sleep(rng.uniform(0.05, 0.8))
+            early = []
         else:
             # After a random number of printed lines, plus a random delay.
-            wanted, seen, early = int(rng.integers(1, max_lines)), 0, []
-            while seen < wanted:
-                line = proc.stdout.readline()
-                if not line:
-                    break
-                early.append(line)
-                seen += line.startswith("iter ")
+            early = _read_until(proc, "iter ", int(rng.integers(1, max_lines)))
             time.sleep(rng.uniform(0.0, 0.02))
         proc.send_signal(signal.SIGKILL)
         rest, err = _finish(proc)
-        text = rest if attempt == 0 else "".join(early) + rest
-        segments.append((proc.returncode, _complete_lines(text), err))
+        segments.append((proc.returncode, _complete_lines("".join(early) + rest), err))
 
     final = _run(*args)
     assert final.returncode == 0, final.stderr
@@ -170,34 +190,32 @@ def test_killed_at_random_moments_resumes_bit_identical(sst, reference, tmp_path
     assert _iter_lines(segments[-1][1])[-1] == ref_lines[-1]
     assert np.array_equal(_params(out, n), ref_params)
     assert checkpoint.list_iterations(str(out)) == [n, n - every, n - 2 * every]
-    assert not [p for p in os.listdir(out) if p.startswith(".tmp_")]
+    assert _no_temporary_files(out)
 
 
-# ---- Ctrl-C -------------------------------------------------------------------
+# ---- Ctrl-C and SIGTERM ----------------------------------------------------------
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize("path", list(PATHS))
-def test_ctrl_c_saves_and_resumes_bit_identical(sst, reference, tmp_path, path):
+def test_stop_signal_saves_and_resumes_bit_identical(sst, reference, tmp_path, path, sig):
+    """Ctrl-C, and SIGTERM (what timeout, docker stop and job schedulers send)."""
     extra, n, every = PATHS[path]
     ref_lines, ref_params = reference(path)
     out = tmp_path / "out"
     args = _args(sst, out, n, every, *extra)
-    proc = subprocess.Popen(RUN + args, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=ENV)
-    seen = 0
-    while seen < 23:  # between two checkpoints
-        line = proc.stdout.readline()
-        assert line, "the run ended before it could be interrupted"
-        seen += line.startswith("iter ")
-    proc.send_signal(signal.SIGINT)
+    proc = _start(args)
+    _read_until(proc, "iter ", 23)  # between two checkpoints
+    proc.send_signal(sig)
     rest, err = _finish(proc)
     assert proc.returncode == 130
     assert err == ""
-    m = re.search(r"^Interrupted: saved a checkpoint at iteration (\d+) in (.+); run again"
-                  r" to resume\.$", rest, re.M)
+    m = re.search(r"^Interrupted \(%s\): saved a checkpoint at iteration (\d+) in (.+); run"
+                  r" again to resume\.$" % sig.name, rest, re.M)
     assert m, rest
     at = int(m.group(1))
-    assert 230 <= at < n
+    assert 230 <= at < n and at % every != 0 and m.group(2) == str(out)
     assert checkpoint.list_iterations(str(out))[0] == at
+    assert _no_temporary_files(out)
 
     again = _run(*args)
     assert again.returncode == 0, again.stderr
@@ -208,74 +226,86 @@ def test_ctrl_c_saves_and_resumes_bit_identical(sst, reference, tmp_path, path):
     assert np.array_equal(_params(out, n), ref_params)
 
 
-# ---- a crash while a checkpoint is being written -------------------------
-
-def _save(directory, iteration, value):
-    checkpoint.save(str(directory), iteration, np.full((4, 3), float(value)), 0.3, 1.5,
-                    run_info={"n": 4})
-
-
-def test_crash_while_writing_parameters_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
-    _save(tmp_path, 10, 1.0)
-    real_save = np.save
-
-    def dies_half_way(f, arr, allow_pickle=False):
-        f.write(b"\x93NUMPY half a file")
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(np, "save", dies_half_way)
-    with pytest.raises(CheckpointError, match=r"could not write checkpoint 20 in .*No space"
-                                              r" left on device.*earlier checkpoints"):
-        _save(tmp_path, 20, 2.0)
-    monkeypatch.setattr(np, "save", real_save)
-    assert sorted(os.listdir(tmp_path)) == ["saved_params_10.npy", "saved_state_10.json"]
-    it, params, state = checkpoint.load_newest(str(tmp_path), {"n": 4})
-    assert it == 10 and np.array_equal(params, np.full((4, 3), 1.0))
+# Waits in the export (after training and the final checkpoint) until interrupted.
+SLOW_EXPORT = [sys.executable, "-c",
+               "import sys, time; sys.path.insert(0, %r)\n"
+               "import vectors, run\n"
+               "real = vectors.save_vectors\n"
+               "def slow(*args):\n"
+               "    print('exporting', flush=True)\n"
+               "    time.sleep(120)\n"
+               "    return real(*args)\n"
+               "vectors.save_vectors = slow\n"
+               "sys.exit(run.main(sys.argv[1:]))\n" % str(ROOT)]
 
 
-def test_crash_between_parameter_and_state_file(tmp_path, monkeypatch, capsys):
-    _save(tmp_path, 10, 1.0)
-    real_replace = os.replace
+def test_ctrl_c_while_writing_the_outputs_is_a_message_and_nothing_is_lost(sst, tmp_path):
+    out = tmp_path / "out"
+    args = _args(sst, out, 200, 100)
+    proc = _start(args, command=SLOW_EXPORT)
+    lines = _read_until(proc, "exporting")
+    proc.send_signal(signal.SIGINT)
+    rest, err = _finish(proc)
+    assert proc.returncode == 130
+    assert err == ("Interrupted while writing the outputs; training is saved: run again to"
+                   " write them.\n")
+    assert len(_iter_lines(lines)) == 20
+    assert checkpoint.list_iterations(str(out)) == [200, 100]  # the final one is there
 
-    def no_state(src, dst):
-        if os.path.basename(dst).startswith("saved_state_"):
-            raise OSError(errno.EIO, "Input/output error")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", no_state)
-    with pytest.raises(CheckpointError, match="could not write checkpoint 20"):
-        _save(tmp_path, 20, 2.0)
-    monkeypatch.setattr(os, "replace", real_replace)
-    # The parameter file made it, its state did not: it is never used.
-    assert (tmp_path / "saved_params_20.npy").exists()
-    assert checkpoint.list_iterations(str(tmp_path)) == [10]
-    it, params, _ = checkpoint.load_newest(str(tmp_path), {"n": 4})
-    assert it == 10 and np.array_equal(params, np.full((4, 3), 1.0))
-    assert capsys.readouterr().err == ""
-
-
-def test_files_left_by_a_killed_save_are_ignored_then_removed(tmp_path, capsys):
-    """SIGKILL skips all clean-up: simulate the temporary files it leaves."""
-    _save(tmp_path, 10, 1.0)
-    (tmp_path / ".tmp_k3j2saved_params_20.npy").write_bytes(b"\x93NUMPY\x01\x00trunc")
-    (tmp_path / ".tmp_x9q1saved_state_20.json").write_text('{"format": 2, "itera')
-    it, _, _ = checkpoint.load_newest(str(tmp_path), {"n": 4})
-    assert it == 10 and capsys.readouterr().err == ""
-    assert checkpoint.remove_partial_files(str(tmp_path)) == 2
-    assert sorted(os.listdir(tmp_path)) == ["saved_params_10.npy", "saved_state_10.json"]
+    again = _run(*args)  # writes the outputs, trains nothing
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("Resuming from checkpoint 200 in %s\n" % out)
+    assert _iter_lines(again.stdout.splitlines()) == []
+    saved = np.load(out / "wordVectors.npy", allow_pickle=False)
+    assert np.array_equal(saved, _params(out, 200))
 
 
-def test_pruning_keeps_the_newest_three_and_removes_orphans(tmp_path):
-    for it in (10, 20, 30):
-        _save(tmp_path, it, it)
-    (tmp_path / "saved_state_10.json").unlink()  # a crash between the two deletions
-    _save(tmp_path, 40, 40)
-    assert sorted(os.listdir(tmp_path)) == [
-        "saved_params_20.npy", "saved_params_30.npy", "saved_params_40.npy",
-        "saved_state_20.json", "saved_state_30.json", "saved_state_40.json"]
+# ---- two runs, one output folder ---------------------------------------------------
+
+def test_a_second_run_on_the_same_outdir_stops_at_once(sst, reference, tmp_path):
+    extra, n, every = PATHS["exact"]
+    ref_lines, ref_params = reference("exact")
+    out = tmp_path / "out"
+    args = _args(sst, out, n, every, *extra)
+    first = _start(args)
+    _read_until(first, "iter ", 2)
+    # A temporary file as a save in progress leaves it: the second run must not touch it.
+    busy = out / (fileio.TEMP_PREFIX + "0123456789ab.saved_params_%d.npy" % n)
+    busy.write_bytes(b"\x93NUMPY being written")
+    second = _run(*args)
+    assert second.returncode == 1 and second.stdout == ""
+    assert _one_clear_line(second.stderr) == (
+        "error: another run (process %d) is using %s; wait for it to finish, or choose"
+        " another --outdir" % (first.pid, out))
+    assert busy.read_bytes() == b"\x93NUMPY being written"
+    rest, err = _finish(first)  # the first run was not disturbed
+    assert first.returncode == 0 and err == ""
+    assert _iter_lines(rest.splitlines())[-1] == ref_lines[-1]
+    assert np.array_equal(_params(out, n), ref_params)
 
 
-# ---- corrupt or truncated checkpoints -----------------------------------------
+# ---- a run that is asked again ----------------------------------------------------
+
+def test_a_finished_run_asked_again_does_not_train_again(sst, tmp_path):
+    """Fewer iterations than --checkpoint-every: the final checkpoint still makes it."""
+    out = tmp_path / "out"
+    args = ["--data", str(sst), "--outdir", str(out), "--iterations", "2000"]
+    first = _run(*args)
+    assert first.returncode == 0, first.stderr
+    assert checkpoint.list_iterations(str(out)) == [2000]
+    vectors = (out / "wordVectors.npy").read_bytes()
+    second = _run(*args)
+    assert second.returncode == 0, second.stderr
+    lines = second.stdout.splitlines()
+    assert lines[0] == "Resuming from checkpoint 2000 in %s" % out
+    assert _iter_lines(lines) == []
+    # The same verdict as the run that trained (its loss history is in the checkpoint).
+    tail = [l for l in first.stdout.splitlines() if not l.startswith(("iter ", "training"))]
+    assert [l for l in lines[1:] if not l.startswith("training")] == tail
+    assert (out / "wordVectors.npy").read_bytes() == vectors
+
+
+# ---- corrupt, edited or special checkpoints -------------------------------------------
 
 CORRUPT_N, CORRUPT_EVERY = 100, 20
 
@@ -289,55 +319,112 @@ def finished(sst, tmp_path_factory):
     return out
 
 
-def _truncate_npy(out, it):
-    p = out / ("saved_params_%d.npy" % it)
+def _state_file(out, it=CORRUPT_N):
+    return out / ("saved_state_%d.json" % it)
+
+
+def _npy_file(out, it=CORRUPT_N):
+    return out / ("saved_params_%d.npy" % it)
+
+
+def _truncate_npy(out, it=CORRUPT_N):
+    p = _npy_file(out, it)
     p.write_bytes(p.read_bytes()[:200])
 
 
-def _garble_json(out, it):
-    p = out / ("saved_state_%d.json" % it)
+def _garble_json(out):
+    p = _state_file(out)
     raw = bytearray(p.read_bytes())
     raw[len(raw) // 2:len(raw) // 2 + 8] = b"\x00#garble"
     p.write_bytes(bytes(raw))
 
 
-def _change_a_number(out, it):
+def _change_a_number(out):
     """Still valid JSON, one number different: only the state's own checksum sees it."""
-    p = out / ("saved_state_%d.json" % it)
-    state = json.loads(p.read_text())
-    state["random"]["python"][1][100] ^= 1
-    p.write_text(json.dumps(state))
+    p = _state_file(out)
+    body = json.loads(p.read_text())
+    body["state"]["random"]["python"][1][100] ^= 1
+    p.write_text(json.dumps(body))
 
 
-def _delete_npy(out, it):
-    (out / ("saved_params_%d.npy" % it)).unlink()
-
-
-def _flip_a_parameter_bit(out, it):
-    p = out / ("saved_params_%d.npy" % it)
+def _flip_a_parameter_bit(out):
+    p = _npy_file(out)
     raw = bytearray(p.read_bytes())
     raw[-3] ^= 0x10
     p.write_bytes(bytes(raw))
 
 
+def _edit_state(edit):
+    """An edit made on purpose: the checksum redone, only the field checks are left."""
+    return lambda out: _resign(_state_file(out), edit)
+
+
+def _as_dtype(dtype):
+    return lambda out: _replace_array(out, CORRUPT_N, _params(out, CORRUPT_N).astype(dtype))
+
+
+def _special(make):
+    def corrupt(out):
+        p = _state_file(out)
+        if make == "sparse":
+            os.truncate(p, 5 << 30)  # 5 GB on no disk space: must be refused by its size
+            return
+        p.unlink()
+        if make == "fifo":
+            os.mkfifo(p)
+        else:
+            p.symlink_to("/dev/zero")
+    return corrupt
+
+
 CORRUPTIONS = {
-    "truncated npy": (_truncate_npy, r"saved_params_100\.npy does not match the checksum"),
+    "truncated npy": (_truncate_npy, r"saved_params_100\.npy does not match its recorded"
+                                     r" checksum"),
     "garbled json": (_garble_json, r"saved_state_100\.json is not valid JSON"),
     "changed number in json": (_change_a_number,
                                r"saved_state_100\.json does not match its own checksum"),
-    "deleted npy": (_delete_npy, r"parameter file saved_params_100\.npy is missing"),
+    "deleted npy": (lambda out: _npy_file(out).unlink(),
+                    r"its array file saved_params_100\.npy is missing"),
     "flipped bit in npy": (_flip_a_parameter_bit,
-                           r"saved_params_100\.npy does not match the checksum"),
+                           r"saved_params_100\.npy does not match its recorded checksum"),
+    "older format value": (_edit_state(lambda b: b.update(format="word2vec-numpy checkpoint 2")),
+                           r"saved_state_100\.json is not a checkpoint of this version"),
+    "older format, no checksum": (
+        lambda out: _state_file(out).write_text(json.dumps({
+            "format": 2, "iteration": 100, "step": 0.3, "params": "saved_params_100.npy"})),
+        r"saved_state_100\.json is not a checkpoint of this version"),
+    "missing keys": (_edit_state(lambda b: [b["state"].pop(k) for k in ("step", "history")]),
+                     r"state fields \['exploss', 'random'\]"),
+    "negative step": (_edit_state(lambda b: b["state"].update(step=-0.3)),
+                      r"step -0\.3 is not the schedule's 0\.3 at iteration 100"),
+    "doubled step": (_edit_state(lambda b: b["state"].update(step=0.6)),
+                     r"step 0\.6 is not the schedule's 0\.3 at iteration 100"),
+    "float32 parameters": (_as_dtype(np.float32), r"saved_params_100\.npy holds float32"
+                                                  r" \(74, 10\), this run needs float64"),
+    "int parameters": (_as_dtype(np.int64), r"holds int64 \(74, 10\), this run needs float64"),
+    "bool parameters": (_as_dtype(bool), r"holds bool \(74, 10\), this run needs float64"),
+    "shifted engine iteration": (
+        _edit_state(lambda b: b["state"]["random"]["sources"][0].update(iteration=110)),
+        r"the engine is at iteration 110, the checkpoint at 100"),
+    "engine seed": (_edit_state(lambda b: b["state"]["random"]["sources"][0].update(seed=7)),
+                    r"the engine's seed is 7, this run's is 31415"),
+    "state file is a FIFO": (_special("fifo"), r"saved_state_100\.json is a FIFO \(named"
+                                               r" pipe\), not a regular file"),
+    "state file links to /dev/zero": (_special("zero"), r"saved_state_100\.json is a character"
+                                                        r" device, not a regular file"),
+    "state file of 5 GB (sparse)": (_special("sparse"), r"saved_state_100\.json is 5368709120"
+                                                        r" bytes, more than the \d+ this reader"
+                                                        r" accepts"),
 }
 
 
 @pytest.mark.parametrize("kind", list(CORRUPTIONS))
-def test_corrupt_newest_checkpoint_is_skipped_with_a_warning(finished, sst, tmp_path, kind):
+def test_bad_newest_checkpoint_is_skipped_with_a_warning(finished, sst, tmp_path, kind):
     corrupt, reason = CORRUPTIONS[kind]
     out = tmp_path / "out"
     shutil.copytree(finished, out)
     good = _params(finished, CORRUPT_N)
-    corrupt(out, CORRUPT_N)
+    corrupt(out)
     r = _run(*_args(sst, out, CORRUPT_N, CORRUPT_EVERY))
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
@@ -345,6 +432,22 @@ def test_corrupt_newest_checkpoint_is_skipped_with_a_warning(finished, sst, tmp_
                     % (re.escape(str(out)), reason), r.stderr), r.stderr
     assert r.stdout.splitlines()[0] == "Resuming from checkpoint 80 in %s" % out
     assert np.array_equal(_params(out, CORRUPT_N), good)  # redone, bit-identical
+
+
+def test_edited_engine_seed_on_the_exact_path_is_refused(sst, tmp_path):
+    """The exact engine's state is its seed alone: another one would rebuild other tables."""
+    out = tmp_path / "out"
+    args = _args(sst, out, 40, 20, "--exact")
+    assert _run(*args).returncode == 0
+    good = _params(out, 40)
+    _resign(_state_file(out, 40),
+            lambda b: b["state"]["random"]["sources"][0].update(seed=1))
+    r = _run(*args)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ("warning: checkpoint 40 in %s is unusable (the engine's seed is 1,"
+                        " this run's is 31415); skipping it.\n" % out)
+    assert r.stdout.startswith("Resuming from checkpoint 20 in ")
+    assert np.array_equal(_params(out, 40), good)
 
 
 def test_all_checkpoints_corrupt_restarts_without_losing_new_ones(finished, sst, tmp_path):
@@ -432,96 +535,33 @@ def test_divergence_stops_with_one_line_and_keeps_the_last_good_checkpoint(sst, 
     assert m, msg
     diverged, kept = int(m.group(2)), int(m.group(3))
     assert kept < diverged and m.group(4) == str(out)
-    params, state = checkpoint.load(str(out), kept)
-    assert np.all(np.isfinite(params)) and state["iteration"] == kept
+    arrays, _, _ = checkpoint.load(str(out), kept, {"params": ((74, 10), np.float64)})
+    assert np.all(np.isfinite(arrays["params"]))
+    assert checkpoint.read_state(str(out), kept)["iteration"] == kept
     assert kept == checkpoint.list_iterations(str(out))[0]
 
 
-def test_non_finite_parameters_are_never_checkpointed(tmp_path, capsys):
-    grads = iter([np.ones(3), np.ones(3), np.array([np.inf, 0.0, 0.0])])
-    with pytest.raises(TrainingDiverged, match=r"parameters became NaN or infinite by"
-                                               r" iteration 3.*last good checkpoint"
-                                               r" \(iteration 2\)"):
-        sgd(lambda x: (1.0, next(grads)), np.zeros(3), 0.1, 10, None, True, PRINT_EVERY=100,
-            checkpoint_dir=str(tmp_path), save_every=1)
-    assert checkpoint.list_iterations(str(tmp_path)) == [2, 1]
-
+# ---- a full disk ------------------------------------------------------------------
 
 def test_full_disk_is_one_line_and_resumable(sst, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     assert run_module.main(_args(sst, out, 40, 20)) == 0
     capsys.readouterr()
-
-    def full(f, arr, allow_pickle=False):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(np, "save", full)
+    monkeypatch.setattr(fileio, "open", _FullDisk, raising=False)
     assert run_module.main(_args(sst, out, 100, 20)) == 1
     err = capsys.readouterr().err
-    assert err == ("error: could not write checkpoint 60 in %s (No space left on device); the"
-                   " earlier checkpoints there are intact. Fix that (e.g. free some space)"
-                   " and run again to resume.\n" % out)
+    assert err == ("error: could not write checkpoint 60 in %s: the disk is full: free some"
+                   " space. The earlier checkpoints there are intact; run again to resume.\n"
+                   % out)
+    monkeypatch.undo()
     assert checkpoint.list_iterations(str(out)) == [40, 20]
-    assert not [p for p in os.listdir(out) if p.startswith(".tmp_")]
+    assert _no_temporary_files(out)
+    assert run_module.main(_args(sst, out, 100, 20)) == 0
+    assert capsys.readouterr().out.startswith("Resuming from checkpoint 40 in ")
 
 
-# ---- bad input ------------------------------------------------------------------
-
-HEADER = "sentence_index\tsentence\n"
-
-BAD_SENTENCE_FILES = {
-    "empty file": (b"", r"datasetSentences\.txt: the file is empty"),
-    "header only": (HEADER.encode(), r"datasetSentences\.txt: the file is empty"),
-    "no index": ((HEADER + "1\tgood film\nbad film\n").encode(),
-                 r"datasetSentences\.txt:3: expected a sentence index \(a whole number\)"),
-    "not UTF-8": ((HEADER + "1\tgood film\n2\tna\xefve\n").encode("latin-1"),
-                  r"datasetSentences\.txt:3: bytes that are not UTF-8"),
-    "no words": ((HEADER + "1\t\n2\n").encode(),
-                 r"datasetSentences\.txt: no sentence has two different words"),
-    "one word repeated": ((HEADER + "1\tfilm film film\n").encode(),
-                          r"datasetSentences\.txt: no sentence has two different words"),
-    "tiny corpus": ((HEADER + "1\tgood film\n").encode(),
-                    r"datasetSentences\.txt: the corpus is too small to train on \(2 words\)"),
-}
-
-
-@pytest.mark.parametrize("path", list(PATHS))
-@pytest.mark.parametrize("kind", list(BAD_SENTENCE_FILES))
-def test_bad_sentence_file_is_one_clear_line(tmp_path, kind, path):
-    content, expected = BAD_SENTENCE_FILES[kind]
-    data = tmp_path / "sst"
-    data.mkdir()
-    (data / "datasetSentences.txt").write_bytes(content)
-    (data / "datasetSplit.txt").write_text("sentence_index,splitset_label\n1,1\n")
-    r = _run(*_args(data, tmp_path / "out", 20, 10, *PATHS[path][0]))
-    assert r.returncode == 1
-    msg = _one_clear_line(r.stderr)
-    assert re.search(re.escape(str(data)) + "/" + expected, msg), msg
-
-
-def test_missing_sentence_file_in_an_existing_folder(tmp_path):
-    (tmp_path / "sst").mkdir()
-    r = _run(*_args(tmp_path / "sst", tmp_path / "out", 20, 10))
-    assert r.returncode == 1
-    msg = _one_clear_line(r.stderr)
-    assert "datasetSentences.txt" in msg and "get_datasets.sh" in msg
-
-
-def test_output_folder_that_cannot_be_made(sst, tmp_path):
-    (tmp_path / "a_file").write_text("")
-    r = _run(*_args(sst, tmp_path / "a_file" / "out", 20, 10))
-    assert r.returncode == 1
-    msg = _one_clear_line(r.stderr)
-    assert "Not a directory" in msg and "a_file" in msg
-
-
-@pytest.mark.parametrize("option,value", [("--step", "0"), ("--step", "nan"),
-                                          ("--step", "-1"), ("--checkpoint-every", "0")])
-def test_bad_options_are_refused(option, value):
-    with pytest.raises(SystemExit) as exc:
-        run_module.parse_args([option, value])
-    assert exc.value.code == 2
-
+# ---- belongs in test_word2vec.py / test_treebank.py (their owners' files): kept
+# ---- here until moved, so no check is lost ----------------------------------------------
 
 @pytest.mark.parametrize("content,expected", [
     ("1,1\n2,7\n", r"datasetSplit\.txt:3: split label 7 is not 1 \(train\), 2 \(test\)"),
@@ -537,8 +577,6 @@ def test_bad_split_file_names_file_and_line(treebank_dir, content, expected):
         StanfordSentiment(str(treebank_dir)).dataset_split()
 
 
-# ---- public functions: wrong shapes, out-of-range indices ----------------------
-
 def test_wrapper_rejects_vectors_that_are_not_2v_by_d():
     for bad in (np.zeros((5, 3)), np.zeros(6), np.zeros((2, 2, 2))):
         with pytest.raises(ValueError, match=r"must be \(2V, d\).*got shape %s"
@@ -546,10 +584,8 @@ def test_wrapper_rejects_vectors_that_are_not_2v_by_d():
             word2vec_sgd_wrapper(skipgram, {}, bad, None, 5)
 
 
-def test_skipgram_rejects_mismatched_vectors_and_bad_outside_indices():
-    tokens = {"a": 0, "b": 1}
-    with pytest.raises(ValueError, match=r"\(d,\) = \(4,\)"):
-        skipgram("a", 1, ["b"], tokens, np.zeros((2, 3)), np.zeros((2, 4)), None)
+def test_skipgram_rejects_bad_outside_indices():
+    # (Mismatched vector shapes: test_word2vec.py's test_skipgram_rejects_mismatched_vocabularies.)
     with pytest.raises(ValueError, match="out of range"):
         skipgram("a", 1, ["b"], {"a": 0, "b": 5}, np.zeros((2, 3)), np.zeros((2, 3)), None)
 
