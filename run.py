@@ -25,6 +25,7 @@ import numpy as np
 import word2vec
 from sgd import sgd
 from utils.checkpoint import CheckpointError
+from utils.datafiles import MAX_FILE_BYTES
 from utils.fileio import read_regular
 from utils.outdir import OutputError, OutputLock, explain
 from utils.session import TrainingDiverged, TrainingSession
@@ -42,7 +43,6 @@ VOCAB_SEED = 314         # random.seed before reading the data (the assignment's
 TRAIN_SEED = 31415       # random.seed before training; the batched engine's seed
 INIT_SEED = 9265         # np.random.seed before the initial vectors
 TARGET_LOSS = 10         # the handout's "cost at convergence ... around or below 10"
-MAX_DATA_BYTES = 1 << 30  # the treebank's sentence file is 1.2 MB
 
 
 def parse_args(argv=None):
@@ -101,7 +101,7 @@ def make_config(args):
 def data_fingerprint(path):
     """SHA-256 of the sentence file: a checkpoint is only valid for the same corpus."""
     sentences = os.path.join(path, "datasetSentences.txt")
-    return hashlib.sha256(read_regular(sentences, MAX_DATA_BYTES, "The sentence file")
+    return hashlib.sha256(read_regular(sentences, MAX_FILE_BYTES, "The sentence file")
                           ).hexdigest()
 
 

@@ -108,7 +108,7 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
     return loss, gradCenterVec, gradOutsideVecs
 
 
-MAX_REDRAWS = 1000  # a negative equal to o this many times in a row: a one-word vocabulary
+MAX_REDRAWS = 10 ** 6  # o drawn this many times in a row: a one-word vocabulary (~0.5 s)
 
 
 def getNegativeSamples(outsideWordIdx, dataset, K):
