@@ -68,9 +68,10 @@ def test_show_is_rate_limited_unless_forced(clock):
     line = ProgressLine(term)
     line.show("a")
     clock.now += terminal.REDRAW_SECONDS / 2
-    line.show("b")  # too soon: neither drawn nor remembered
+    line.show("b")  # too soon to draw, but the next print draws it, not a stale "a"
+    assert term.getvalue() == ERASE + "a"
     line.print("x")
-    assert term.getvalue() == ERASE + "a" + ERASE + "x\na"
+    assert term.getvalue() == ERASE + "a" + ERASE + "x\nb"
     line.show("c", force=True)
     clock.now += terminal.REDRAW_SECONDS
     line.show("d")
@@ -148,13 +149,14 @@ def test_outside_the_main_thread_signals_are_left_alone():
 
 class Screen:
     """Just enough of a terminal for ProgressLine's output: CR, LF, erase to the end
-    of the line (ESC [ K), printable text; ``rows`` lines kept, like a window."""
+    of the line (ESC [ K), printable text (colours ignored); ``rows`` lines kept."""
 
     def __init__(self, rows=24, cols=80):
         self.rows, self.cols = rows, cols
         self.lines, self.col = [""], 0
 
     def feed(self, text):
+        text = re.sub(r"\x1b\[[\d;]*m", "", text)  # colours: no effect on the layout
         for piece in re.split(r"(\r|\n|\x1b\[K)", text):
             if piece == "\r":
                 self.col = 0
@@ -230,9 +232,12 @@ def test_progress_line_stays_on_screen_under_run_py_output(sst, tmp_path, path):
         above = screen.lines[-2] if len(screen.lines) > 1 else ""
         if piece.startswith("iter "):
             iter_lines += 1
-            # The live line is back on the bottom line, right under this iter line.
+            # The live line is back on the bottom line, right under this iter line,
+            # and current: it counts the steps done before this line's.
             on_screen += bool(PROGRESS.fullmatch(screen.bottom()))
             assert above == piece.split("\n")[0]
+            done = int(re.match(r"iter (\d+):", piece).group(1)) - 1
+            assert screen.bottom().startswith("%d/3000 iterations, " % done), screen.bottom()
         drawn += bool(PROGRESS.fullmatch(screen.bottom()))
     assert iter_lines == 300
     assert on_screen == iter_lines, "live line missing under %d of %d iter lines" % (
@@ -245,6 +250,24 @@ def test_progress_line_stays_on_screen_under_run_py_output(sst, tmp_path, path):
     assert final[-4] == "sanity check: cost at convergence should be around or below 10"
     assert final[-3].startswith("this run ends at ")
     assert final[-2].startswith("training took ") and final[-1].startswith("Saved ")
+
+
+def test_train_py_keeps_its_progress_line_on_screen_too(sst, tmp_path):
+    """train.py (the general trainer) prints its epoch lines through the same ProgressLine."""
+    code, stream = run_in_pty([sys.executable, str(ROOT / "train.py"), "--sst", str(sst),
+                               "--outdir", str(tmp_path), "--min-count", "1", "--epochs", "20"])
+    assert code == 0, stream[-2000:]
+    screen = Screen()
+    epochs = 0
+    for piece in stream.split(ERASE):
+        screen.feed(ERASE + piece)
+        if re.match(r"epoch \d+/20: ", piece) and not piece.startswith("epoch 1/"):
+            epochs += 1  # (the first epoch line comes before any progress)
+            assert screen.lines[-2] == piece.split("\n")[0]
+            assert re.search(r"\d+\.\d%.* words/s.*ETA \d+:\d\d$", screen.bottom()), \
+                screen.bottom()
+    assert epochs == 19
+    assert "words/s  alpha" not in screen.show()  # erased at the end
 
 
 def test_progress_line_is_not_written_when_redirected(sst, tmp_path):

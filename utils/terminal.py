@@ -13,7 +13,7 @@ class ProgressLine:
 
     ``print(text)`` writes an ordinary line above the status line and redraws
     the status line after it, so it stays on screen however fast lines
-    scroll; ``show(text)`` replaces the status text (at most every 0.2 s).
+    scroll; ``show(text)`` replaces the status text (drawn at most every 0.2 s).
     When the stream is not a terminal, ``print`` is a plain print and
     ``show`` does nothing, so redirected output holds only the ordinary lines.
     """
@@ -33,12 +33,15 @@ class ProgressLine:
         self.stream.flush()
 
     def show(self, text, force=False):
-        """Replace the status text (rate-limited unless ``force``)."""
+        """Replace the status text: drawn at most every 0.2 s unless ``force``, but
+        kept at once, so the next ``print`` redraws it current, not stale."""
+        if not self.enabled:
+            return
+        self.text = text
         now = time.monotonic()
-        if not self.enabled or (not force and now - self.last < REDRAW_SECONDS):
+        if not force and now - self.last < REDRAW_SECONDS:
             return
         self.last = now
-        self.text = text
         self.stream.write("\r\x1b[K" + text)
         self.stream.flush()
 
