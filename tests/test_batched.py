@@ -1,17 +1,26 @@
-"""batched.py: the batched engine equals the per-pair code, samples by the definitions,
-and the fast exact path follows the assignment's stream bit for bit."""
+"""engines/batched.py: the batched engine equals skipgram on the same draws (its compiled
+kernels, ahead-of-time and just-in-time, float64 and float32), samples exactly as the
+NumPy definitions do, and resumes exactly; the fast exact path follows the assignment's
+stream bit for bit."""
 
+import dataclasses
+import os
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from engines.batched import BatchedSkipgram, SubsampledCorpus
+from engines import compiled
+from engines.batched import BatchedSkipgram, Chunk, KernelGrad, SubsampledCorpus
 from engines.exact import ExactSkipgram
-from sgd import sgd
+from sgd import RowSparseGrad, apply_update, sgd
+from tests.conftest import ROOT
+from tests.engine_check import assert_matches_skipgram, windows_of_pairs
 from utils.gradcheck import gradcheck_naive
-from utils.treebank import StanfordSentiment
+from utils.treebank import CORPUS_COPIES, StanfordSentiment
 from word2vec import negSamplingLossAndGradient, skipgram, word2vec_sgd_wrapper
 
 
@@ -20,48 +29,47 @@ def dataset(treebank_dir):
     return StanfordSentiment(str(treebank_dir), tablesize=10000)
 
 
-def _vectors(V, d=5, seed=0):
+@pytest.fixture(scope="module", params=["ahead-of-time", "just-in-time"])
+def kernels(request):
+    """Both builds of the same kernel source: what run.py loads, and numba's JIT fallback."""
+    return compiled.load() if request.param == "ahead-of-time" else compiled.just_in_time()
+
+
+def _vectors(V, d=5, seed=0, dtype=np.float64):
     rng = np.random.default_rng(seed)
-    return rng.normal(scale=0.5, size=(2 * V, d))
+    return rng.normal(scale=0.5, size=(2 * V, d)).astype(dtype)
 
 
-class Replay:
-    """A dataset whose sampleTokenIdx() replays given negatives."""
+# ---- the kernels against the NumPy reference ------------------------------------
 
-    def __init__(self, negatives):
-        self.negatives = list(negatives)
-
-    def sampleTokenIdx(self):
-        return self.negatives.pop(0)
-
-
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("iteration", [0, 7, 63])
-def test_batched_equals_skipgram_on_the_same_draws(dataset, iteration):
-    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=32, dim=5)
-    V = eng.V
-    words = list(dataset.tokens())
-    x = _vectors(V)
-    windows, centers, targets = eng.pairs(iteration)
+def test_batched_equals_skipgram_on_the_same_draws(dataset, kernels, iteration, dtype):
+    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=32, dim=5,
+                          kernels=kernels)
+    x = _vectors(eng.V, dtype=dtype)
+    window_ids, centers, targets = eng.pairs(iteration)
     eng.iteration = iteration
     loss, grad = eng(x)
+    windows = windows_of_pairs(window_ids, centers, targets)
+    assert len(windows) == 50
+    assert len(np.unique(grad.rows)) == len(grad.rows) and grad.values.dtype == np.float64
+    assert_matches_skipgram(loss, grad.toarray(x.shape), x, windows, list(dataset.tokens()),
+                            K=4)
+    assert np.all(eng._slot_of_row == -1)  # the kernel leaves its scratch clean
 
-    exp_loss, exp_grad = 0.0, np.zeros_like(x)
-    for w in np.unique(windows):
-        sel = windows == w
-        assert len(set(centers[sel])) == 1  # one centre per window
-        replay = Replay(targets[sel, 1:].ravel())
-        l, gin, gout = skipgram(words[centers[sel][0]], 3, [words[o] for o in targets[sel, 0]],
-                                dataset.tokens(), x[:V], x[V:], replay,
-                                lambda *a: negSamplingLossAndGradient(*a, K=4))
-        exp_loss += l / 50
-        exp_grad[:V] += gin / 50
-        exp_grad[V:] += gout / 50
-    assert len(np.unique(windows)) == 50
-    assert loss == pytest.approx(exp_loss, abs=1e-10)
-    assert len(np.unique(grad.rows)) == len(grad.rows)
-    dense = grad.toarray(x.shape)
-    assert np.max(np.abs(dense - exp_grad)) < 1e-10
-    assert set(np.flatnonzero(np.any(exp_grad != 0, axis=1))) <= set(grad.rows)
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_update_kernel_is_apply_update_bit_for_bit(dataset, kernels, dtype):
+    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=8, dim=5,
+                          kernels=kernels)
+    x = _vectors(eng.V, dtype=dtype)
+    _, grad = eng(x)
+    assert isinstance(grad, KernelGrad) and isinstance(grad, RowSparseGrad)
+    expected = apply_update(x.copy(), RowSparseGrad(grad.rows, grad.values), 0.3)
+    got = grad.apply(x, 0.3)
+    assert got is x and got.dtype == dtype
+    assert np.array_equal(got, expected)
 
 
 def test_batched_gradcheck(dataset, capsys):
@@ -74,6 +82,86 @@ def test_batched_gradcheck(dataset, capsys):
         return loss, grad.toarray(v.shape)
 
     assert gradcheck_naive(f, x, "batched skip-gram")
+
+
+def test_extreme_scores_stay_finite(dataset):
+    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=8, dim=5)
+    x = _vectors(eng.V) * 1e4  # scores around 1e8: e^-z would overflow without care
+    with np.errstate(all="raise"):
+        loss, grad = eng(x)
+    assert np.isfinite(loss) and loss > 1e6 and np.all(np.isfinite(grad.values))
+
+
+def test_bad_parameters_are_clear_errors(dataset):
+    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=8, dim=5)
+    x = _vectors(eng.V)
+    with pytest.raises(ValueError, match=r"shape \(2V, d\)"):
+        eng(x[:, :4])
+    with pytest.raises(ValueError, match="float64 or float32"):
+        eng(x.astype(np.float16))
+    with pytest.raises(ValueError, match="ascontiguousarray"):
+        eng(np.asfortranarray(x))
+    assert eng.iteration == 0  # a refused call does not advance
+
+
+# ---- sampling: the compiled layout equals the NumPy definitions ------------------
+
+def numpy_windows(corpus, C, rng, n, rounds):
+    """getRandomContext's windows, vectorised in plain NumPy (the definition).
+
+    rounds -- a list that receives the number of windows drawn in each round
+    """
+    ids, starts, lengths = (a.astype(np.int64) for a in (corpus.ids, corpus.starts,
+                                                         corpus.lengths))
+    sizes = rng.integers(1, C + 1, size=n)
+    offsets = np.concatenate((np.arange(-C, 0), np.arange(1, C + 1)))
+    centers = np.empty(n, dtype=np.int64)
+    context = np.empty((n, 2 * C), dtype=np.int64)
+    valid = np.zeros((n, 2 * C), dtype=bool)
+    todo = np.arange(n)
+    while todo.size:
+        rounds.append(todo.size)
+        sent = rng.integers(0, len(lengths), size=todo.size)
+        length = lengths[sent]
+        pos = rng.integers(0, length)
+        where = pos[:, None] + offsets
+        inside = (np.abs(offsets) <= sizes[todo, None]) & (where >= 0) & (where < length[:, None])
+        words = ids[starts[sent, None] + np.clip(where, 0, length[:, None] - 1)]
+        center = ids[starts[sent] + pos]
+        ok = inside & (words != center[:, None])
+        centers[todo], context[todo], valid[todo] = center, words, ok
+        todo = todo[~ok.any(axis=1)]  # no context left: draw those windows again
+    return sizes, centers, valid, context
+
+
+def numpy_negatives(table, K, rng, outsides, rounds):
+    """(P, K) negatives from the table, each redrawn while it equals its outside word."""
+    negs = table[rng.integers(0, table.shape[0], size=(outsides.shape[0], K))]
+    clash = negs == outsides[:, None]
+    while clash.any():
+        rounds.append(int(clash.sum()))
+        negs[clash] = table[rng.integers(0, table.shape[0], size=int(clash.sum()))]
+        clash = negs == outsides[:, None]
+    return negs
+
+
+@pytest.mark.parametrize("index", [0, 1, 5])
+def test_chunk_equals_the_numpy_definition(dataset, kernels, index):
+    eng = BatchedSkipgram(dataset, window=4, K=6, seed=11, chunk_iterations=40,
+                          kernels=kernels)
+    chunk = eng.sample_chunk(index)
+    rng = eng._rng(1, index)
+    window_rounds, negative_rounds = [], []
+    sizes, centers, valid, context = numpy_windows(eng.corpus, 4, rng, 40 * 50, window_rounds)
+    win, slot = np.nonzero(valid)
+    negatives = numpy_negatives(eng.table.astype(np.int64), 6, rng, context[win, slot],
+                                negative_rounds)
+    assert np.array_equal(chunk.windows, win) and np.array_equal(chunk.centers, centers[win])
+    assert np.array_equal(chunk.targets, np.column_stack((context[win, slot], negatives)))
+    assert np.array_equal(chunk.pair_bounds, np.searchsorted(win, np.arange(41) * 50))
+    assert chunk.start == 40 * index
+    # The small vocabulary makes both kinds of redraw happen: both are checked.
+    assert len(window_rounds) > 1 and len(negative_rounds) > 1
 
 
 def test_window_sizes_are_uniform(dataset):
@@ -105,7 +193,29 @@ def test_negatives_follow_count_power(dataset):
     assert chi.pvalue > 1e-3
 
 
-def test_subsampled_corpus_matches_the_definition(dataset):
+def numpy_corpus(dataset, rng):
+    """allSentences() as flat arrays, by its definition: 30 copies laid end to end."""
+    tokens = dataset.tokens()
+    kept = []
+    for sentence in [s for _ in range(CORPUS_COPIES) for s in dataset.sentences()]:
+        ids = np.array([tokens[w] for w in sentence], dtype=np.int64)
+        reject = dataset.rejectProb()[ids]
+        ids = ids[(reject <= 0) | (rng.random(ids.shape[0]) >= reject)]
+        if ids.shape[0] > 1:
+            kept.append(ids)
+    return kept
+
+
+def test_subsampled_corpus_is_the_definition(dataset):
+    corpus = SubsampledCorpus(dataset, np.random.default_rng(4))
+    kept = numpy_corpus(dataset, np.random.default_rng(4))
+    assert corpus.ids.dtype == np.int32
+    assert np.array_equal(corpus.lengths, [len(s) for s in kept])
+    assert np.array_equal(corpus.ids, np.concatenate(kept))
+    assert np.array_equal(corpus.starts, np.cumsum([0] + [len(s) for s in kept])[:-1])
+
+
+def test_subsampled_corpus_keeps_words_at_the_right_rate(dataset):
     corpus = SubsampledCorpus(dataset, np.random.default_rng(0))
     assert np.all(corpus.lengths >= 2)
     assert corpus.ids.shape[0] == corpus.lengths.sum()
@@ -118,18 +228,71 @@ def test_subsampled_corpus_matches_the_definition(dataset):
                   * expected[big])
 
 
-def _train(dataset, iterations, seed=7):
+def test_chunk_is_a_frozen_record(dataset):
+    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=8)
+    chunk = eng.sample_chunk(0)
+    assert [f.name for f in dataclasses.fields(Chunk)] == [
+        "start", "pair_bounds", "centers", "windows", "targets"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chunk.start = 3
+
+
+# ---- training: reproducible, resumable mid-chunk ----------------------------------
+
+def _train(dataset, iterations, seed=7, state=None, x=None):
     np.random.seed(0)
     eng = BatchedSkipgram(dataset, window=3, K=5, seed=seed, chunk_iterations=16, dim=4)
-    x = np.concatenate(((np.random.rand(eng.V, 4) - 0.5) / 4, np.zeros((eng.V, 4))))
-    return sgd(eng, x, 0.3, iterations, PRINT_EVERY=10 ** 9)
+    if x is None:
+        x = np.concatenate(((np.random.rand(eng.V, 4) - 0.5) / 4, np.zeros((eng.V, 4))))
+    if state is not None:
+        eng.set_state(state)
+    losses = []
+
+    def f(v):
+        loss, grad = eng(v)
+        losses.append(loss)
+        return loss, grad
+
+    return sgd(f, x, 0.3, iterations - eng.iteration, PRINT_EVERY=10 ** 9), losses, eng
 
 
 def test_same_seed_same_vectors(dataset):
-    a = _train(dataset, 50)
-    b = _train(dataset, 50)
+    a = _train(dataset, 50)[0]
+    b = _train(dataset, 50)[0]
     assert np.array_equal(a, b)
-    assert not np.array_equal(a, _train(dataset, 50, seed=8))
+    assert not np.array_equal(a, _train(dataset, 50, seed=8)[0])
+
+
+def test_resume_mid_chunk_is_exact(dataset):
+    straight, losses, _ = _train(dataset, 60)
+    half, first, eng = _train(dataset, 37)  # 37: inside the third 16-iteration chunk
+    state = eng.get_state()
+    assert state == {"iteration": 37, "seed": 7}
+    resumed, rest, _ = _train(dataset, 60, state=state, x=half)
+    assert first + rest == losses
+    assert np.array_equal(resumed, straight)
+    with pytest.raises(ValueError, match="seed 8"):
+        eng.set_state({"iteration": 3, "seed": 8})
+
+
+# ---- the compiled module: built once, then loaded without numba ---------------------
+
+def test_kernels_build_once_then_load_without_numba(tmp_path):
+    env = dict(os.environ, W2V_KERNEL_DIR=str(tmp_path))
+    code = ("import sys; sys.path.insert(0, %r); from engines import compiled;"
+            " k = compiled.load(); print(k.__name__, 'numba' in sys.modules)" % str(ROOT))
+
+    def run():
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=600)
+
+    first, second = run(), run()
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "compiling the kernel (once)" in first.stderr
+    assert second.stderr == ""
+    name = compiled.module_name()
+    assert second.stdout.split() == [name, "False"]
+    assert [p.name for p in tmp_path.iterdir()] == [name + compiled.SUFFIX]
 
 
 def test_exact_path_is_bit_identical_to_the_wrapper(treebank_dir):

@@ -1,0 +1,146 @@
+"""The batched engine's compiled kernels: built once, then loaded in a millisecond.
+
+The kernels (engines/batched_kernels.py) are compiled ahead of time with
+numba's ``pycc`` into an ordinary extension module, in a separate process, the
+first time they are needed; every later run imports that module, which needs
+neither numba nor LLVM. Why not numba's just-in-time cache: loading it costs
+about 0.45 s and 100 MB per process (numba's import and type registries),
+more than all of run.py's training.
+
+The module lives in engines/__pycache__ (or $W2V_KERNEL_DIR), named by a hash
+of the kernels' source and of the NumPy and Python it was built for, so a
+stale build is never loaded. Without a C compiler (pycc links with one) the
+kernels are compiled just in time by numba instead (same code, slower start).
+"""
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+import time
+import types
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "batched_kernels.py")
+ROOT = os.path.dirname(HERE)
+SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
+
+_loaded = None
+
+
+def kernel_dir():
+    return os.environ.get("W2V_KERNEL_DIR") or os.path.join(HERE, "__pycache__")
+
+
+def module_name():
+    """_batched_kernels_<hash>: the source, NumPy's version and the interpreter decide it."""
+    with open(SOURCE, "rb") as f:
+        key = hashlib.sha256(f.read())
+    key.update(("%s|%s|%s" % (np.__version__, sys.implementation.cache_tag,
+                              platform.machine())).encode())
+    return "_batched_kernels_" + key.hexdigest()[:16]
+
+
+def _import_built(name):
+    path = os.path.join(kernel_dir(), name + SUFFIX)
+    if not os.path.isfile(path):
+        return None
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def build(name, out_dir):
+    """Compile the kernels into out_dir/<name><SUFFIX> (runs in the build process)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pycc's pending-deprecation notice
+        from numba.pycc import CC
+        import numba.pycc.compiler as pycc_compiler
+    sys.path.insert(0, ROOT)
+    from engines.batched_kernels import EXPORTS
+
+    # pycc has no nogil option: its functions would hold the GIL, and the
+    # sampling thread would wait for every kernel. Its Flags() get ours.
+    plain_flags = pycc_compiler.Flags
+
+    def nogil_flags():
+        flags = plain_flags()
+        flags.release_gil = True
+        return flags
+
+    pycc_compiler.Flags = nogil_flags
+    cc = CC(name)
+    cc.output_dir = out_dir
+    cc.verbose = False
+    for export_name, function, signature in EXPORTS:
+        cc.export(export_name, signature)(function)
+    cc.compile()
+
+
+def _build_in_subprocess(name):
+    """Build in a child process (its numba and compiler output stay out of ours); True if built."""
+    target = kernel_dir()
+    os.makedirs(target, exist_ok=True)
+    scratch = os.path.join(target, ".build-%d" % os.getpid())
+    code = ("import sys; sys.path.insert(0, %r); from engines.compiled import build;"
+            " build(%r, %r)" % (ROOT, name, scratch))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    built = os.path.join(scratch, name + SUFFIX)
+    try:
+        if done.returncode != 0 or not os.path.isfile(built):
+            tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            print("note: could not build the kernels ahead of time (%s); compiling them"
+                  " just in time with numba instead" % tail, file=sys.stderr)
+            return False
+        os.replace(built, os.path.join(target, name + SUFFIX))  # atomic: racing builds are fine
+        return True
+    finally:
+        for leftover in os.listdir(scratch) if os.path.isdir(scratch) else ():
+            os.remove(os.path.join(scratch, leftover))
+        if os.path.isdir(scratch):
+            os.rmdir(scratch)
+
+
+def just_in_time():
+    """The same kernels compiled by numba's JIT (cached on disk), under the exported names."""
+    from numba import njit
+    from engines.batched_kernels import EXPORTS
+    jitted = {}
+    for export_name, function, _ in EXPORTS:
+        if function not in jitted:
+            jitted[function] = njit(nogil=True, cache=True)(function)
+    return types.SimpleNamespace(**{name: jitted[function] for name, function, _ in EXPORTS})
+
+
+def load(stream=sys.stderr):
+    """The kernels, as a module-like object with the names in batched_kernels.EXPORTS.
+
+    The first call in a fresh checkout builds them (a few seconds, said on
+    ``stream``); later calls, and later runs, only import the result.
+    """
+    global _loaded
+    if _loaded is not None:
+        return _loaded
+    name = module_name()
+    try:
+        module = _import_built(name)
+    except ImportError:  # a damaged file: build it again
+        module = None
+    if module is None:
+        print("compiling the kernel (once)...", file=stream, flush=True)
+        t0 = time.perf_counter()
+        if _build_in_subprocess(name):
+            module = _import_built(name)
+        else:
+            module = just_in_time()
+        print("compiled in %.0f s; later runs reuse it" % (time.perf_counter() - t0),
+              file=stream, flush=True)
+    _loaded = module
+    return module
