@@ -30,7 +30,9 @@ a job's draws do not depend on which thread runs it or when.
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
@@ -42,6 +44,28 @@ _INC = np.uint64(1442695040888963407)
 _HIGH = np.uint64(32)
 _TO_53 = np.uint64(11)
 _MASK = (1 << 64) - 1
+
+
+@intrinsic
+def borrow(typingctx, arrays):
+    """A tuple of arrays as the same arrays without reference counts (meminfo NULL).
+
+    numba counts a reference each time inlined code receives an array: an
+    atomic increment and decrement, some 25 per pair. On a borrowed array they
+    do nothing. Only for arrays the caller keeps alive for the whole call.
+    """
+    def codegen(context, builder, sig, args):
+        out = args[0]
+        for i, aryty in enumerate(sig.args[0]):
+            src = context.make_array(aryty)(context, builder, builder.extract_value(out, i))
+            dst = context.make_array(aryty)(context, builder)
+            for name in ("nitems", "itemsize", "data", "shape", "strides"):
+                setattr(dst, name, getattr(src, name))
+            dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
+            dst.parent = cgutils.get_null_value(dst.parent.type)
+            out = builder.insert_value(out, dst._getvalue(), i)
+        return out
+    return arrays(arrays), codegen
 
 
 def job_seed(seed, job):
@@ -64,43 +88,6 @@ def rand_unit(state):
     """(new state, a float uniform in [0, 1)) from the high 53 bits."""
     state = np.uint64(state) * _MUL + _INC
     return state, (state >> _TO_53) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True)
-def alias_table(p):
-    """Walker's alias table of the distribution p (float64 (V,), summing to 1).
-
-    Returns (accept float64 (V,), alias int32 (V,)): draw i uniform in 0..V-1
-    and u in [0, 1); the sample is i if u < accept[i], else alias[i]. O(1)
-    per draw whatever V, 12 bytes per word (word2vec C's table has 1e8 entries).
-    """
-    V = p.shape[0]
-    accept = p * V
-    alias = np.arange(V).astype(np.int32)
-    small = np.empty(V, np.int64)
-    large = np.empty(V, np.int64)
-    ns = nl = 0
-    for i in range(V):
-        if accept[i] < 1.0:
-            small[ns] = i
-            ns += 1
-        else:
-            large[nl] = i
-            nl += 1
-    while ns > 0 and nl > 0:
-        s, big = small[ns - 1], large[nl - 1]
-        ns -= 1
-        alias[s] = big
-        accept[big] = (accept[big] + accept[s]) - 1.0   # big gives s what it lacks
-        if accept[big] < 1.0:
-            nl -= 1
-            small[ns] = big
-            ns += 1
-    for i in range(nl):
-        accept[large[i]] = 1.0      # rounding leftovers: exactly full
-    for i in range(ns):
-        accept[small[i]] = 1.0
-    return accept, alias
 
 
 @njit(inline="always", **JIT)
@@ -356,16 +343,24 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
                np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
                np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64))
     totals = np.zeros(5)
-    state = seed
+    _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals),
+                  tables, scratch, seed)
+    return totals
+
+
+@njit(**JIT)
+def _train_pieces(settings, arrays, tables, scratch, state):
+    """train_job's loop, on borrowed arrays: train_job keeps them alive meanwhile."""
+    syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals = borrow(arrays)
+    tables, scratch = borrow(tables), borrow(scratch)
     done = 0
-    for p in range(lo, hi):
+    for p in range(settings[4], settings[5]):
         a, b = starts[p], starts[p + 1]
         state, n = subsample(ids[a:b], tables[0], scratch[0], state)
         totals[3] += n
         state = train_piece(settings, syn0, syn1, n, tables, alphas[0] - alphas[1] * done,
                             state, scratch, totals, trace, trace_alpha)
         done += b - a
-    return totals
 
 
 def warm_up(dtype=np.float32):
@@ -374,7 +369,6 @@ def warm_up(dtype=np.float32):
     vectors = np.zeros((2 * V, d), dtype)
     tables = (np.ones(V), np.ones(V), np.arange(V, dtype=np.int32), np.zeros((V, 0), np.uint8),
               np.zeros((V, 0), np.int32), np.zeros(V, np.int32))
-    alias_table(np.full(V, 1.0 / V))
     train_job(np.array([SKIPGRAM, NEG, 1, 1, 0, 1, 1], np.int64), vectors[:V], vectors[V:],
               np.arange(V, dtype=np.int32), np.array([0, V], np.int64), tables,
               np.array([0.0, 0.0]), job_seed(0, 0), np.zeros((0, 4), np.int64), np.zeros(0))

@@ -23,6 +23,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from numba import njit
 
 from engines import kernels
 from utils import checkpoint
@@ -62,6 +63,43 @@ def plan_jobs(starts, job_words=JOB_WORDS):
     return bounds.astype(np.int64)
 
 
+@njit(cache=True)
+def alias_table(p):
+    """Walker's alias table of the distribution p (float64 (V,), summing to 1).
+
+    Returns (accept float64 (V,), alias int32 (V,)): draw i uniform in 0..V-1
+    and u in [0, 1); the sample is i if u < accept[i], else alias[i]. O(1)
+    per draw whatever V, 12 bytes per word (word2vec C's table has 1e8 entries).
+    """
+    V = p.shape[0]
+    accept = p * V
+    alias = np.arange(V).astype(np.int32)
+    small = np.empty(V, np.int64)
+    large = np.empty(V, np.int64)
+    ns = nl = 0
+    for i in range(V):
+        if accept[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        s, big = small[ns - 1], large[nl - 1]
+        ns -= 1
+        alias[s] = big
+        accept[big] = (accept[big] + accept[s]) - 1.0   # big gives s what it lacks
+        if accept[big] < 1.0:
+            nl -= 1
+            small[ns] = big
+            ns += 1
+    for i in range(nl):
+        accept[large[i]] = 1.0      # rounding leftovers: exactly full
+    for i in range(ns):
+        accept[small[i]] = 1.0
+    return accept, alias
+
+
 def sampling_tables(keep, negative_table, tree, V):
     """The tuple ``kernels.train_job`` reads: subsampling, negatives, Huffman paths.
 
@@ -73,7 +111,7 @@ def sampling_tables(keep, negative_table, tree, V):
     """
     if negative_table is not None:
         cum = np.asarray(negative_table, dtype=np.float64)
-        accept, alias = kernels.alias_table(np.diff(cum, prepend=0.0) / cum[-1])
+        accept, alias = alias_table(np.diff(cum, prepend=0.0) / cum[-1])
     else:
         accept, alias = np.ones(V), np.arange(V, dtype=np.int32)
     if tree is not None:

@@ -15,7 +15,7 @@ from scipy import stats
 import word2vec
 from engines import kernels
 from engines.huffman import build_huffman
-from engines.trainer import sampling_tables
+from engines.trainer import alias_table, sampling_tables
 from utils.corpus import keep_probabilities, negative_cum_table
 
 LOSSES = {"neg": (kernels.NEG, word2vec.negSamplingLossAndGradient),
@@ -239,7 +239,7 @@ def test_alias_table_is_exactly_the_distribution():
     counts = np.array([5000, 700, 700, 31, 8, 1, 1, 0, 120])
     table = negative_cum_table(counts, 0.75)
     p = np.diff(table.astype(np.float64), prepend=0.0) / table[-1]
-    accept, alias = kernels.alias_table(p)
+    accept, alias = alias_table(p)
     V = len(p)
     rebuilt = accept / V
     np.add.at(rebuilt, alias, (1.0 - accept) / V)
