@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import os
 import random
+import signal
 import sys
 import time
 
@@ -207,6 +208,10 @@ def save_outputs(outdir, wordVectors, tokens, history):
     print("Saved %s" % ", ".join(saved))
 
 
+def _sigterm_as_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = parse_args(argv)
     config = make_config(args)
@@ -237,4 +242,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    # SIGTERM (timeout, docker stop, schedulers) stops like Ctrl-C; training saves first.
+    signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     sys.exit(main())

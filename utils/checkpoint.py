@@ -187,15 +187,19 @@ def load(directory, iteration, spec):
     """
     try:
         body = read_state(directory, iteration)
-        if set(body["arrays"]) != set(spec):
-            raise ValueError("it holds arrays %s, this run needs %s"
-                             % (sorted(body["arrays"]), sorted(spec)))
-        arrays = {name: read_array(directory, name, iteration, body["arrays"][name], *spec[name])
-                  for name in spec}
+        return _read_arrays(directory, iteration, body, spec), body["state"], body["run"]
     except (OSError, ValueError) as err:
         raise CheckpointError("checkpoint %d in %s is unusable (%s)"
                               % (iteration, directory, err)) from None
-    return arrays, body["state"], body["run"]
+
+
+def _read_arrays(directory, iteration, body, spec):
+    """The verified arrays that the state ``body`` records, as ``spec`` expects them."""
+    if set(body["arrays"]) != set(spec):
+        raise ValueError("it holds arrays %s, this run needs %s"
+                         % (sorted(body["arrays"]), sorted(spec)))
+    return {name: read_array(directory, name, iteration, body["arrays"][name], *spec[name])
+            for name in spec}
 
 
 def describe_mismatch(saved, current):
@@ -219,21 +223,16 @@ def load_newest(directory, run_info, spec, check_state, warn=None):
     for iteration in list_iterations(directory):
         try:
             body = read_state(directory, iteration)
-        except (OSError, ValueError) as err:
+            diff = describe_mismatch(body["run"], run_info)
+            if diff:
+                raise CheckpointError(
+                    "the checkpoint %s was made by a different run (%s). Resume it with the"
+                    " same settings, or start fresh with --no-resume (or another --outdir)."
+                    % (state_path(directory, iteration), diff))
+            arrays = _read_arrays(directory, iteration, body, spec)
+            check_state(iteration, body["state"])
+        except (OSError, ValueError, TypeError, KeyError) as err:
             warn("checkpoint %d in %s is unusable (%s); skipping it." % (iteration, directory, err))
             continue
-        diff = describe_mismatch(body["run"], run_info)
-        if diff:
-            raise CheckpointError(
-                "the checkpoint %s was made by a different run (%s). Resume it with the"
-                " same settings, or start fresh with --no-resume (or another --outdir)."
-                % (state_path(directory, iteration), diff))
-        try:
-            arrays, state, _ = load(directory, iteration, spec)
-            check_state(iteration, state)
-        except (CheckpointError, ValueError, TypeError, KeyError) as err:
-            warn("%s; skipping it." % err if isinstance(err, CheckpointError) else
-                 "checkpoint %d in %s is unusable (%s); skipping it." % (iteration, directory, err))
-            continue
-        return iteration, arrays, state
+        return iteration, arrays, body["state"]
     return 0, None, None

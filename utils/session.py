@@ -228,16 +228,21 @@ class TrainingSession:
         self.progress.show("%d/%d iterations, %.0f it/s, ETA %s"
                            % (it, self.iterations, rate, format_seconds(eta)))
         if self.stop.requested:
-            self.save(it, x, step, exploss)
-            self.progress.close()
-            print("Interrupted (%s): saved a checkpoint at iteration %d in %s; run again to"
-                  " resume." % (self.stop.requested, it, self.directory))
-            raise KeyboardInterrupt
+            self._stop(it, x, step, exploss)
 
     def finish(self, it, x, step, exploss):
         """The final checkpoint, so a finished run is never trained again."""
         self.save(it, x, step, exploss)
         self.progress.close()
+        if self.stop.requested:  # it came during that save: stop before anything else
+            self._stop(it, x, step, exploss)
+
+    def _stop(self, it, x, step, exploss):
+        self.save(it, x, step, exploss)
+        self.progress.close()
+        print("Interrupted (%s): saved a checkpoint at iteration %d in %s; run again to"
+              " resume." % (self.stop.requested, it, self.directory))
+        raise KeyboardInterrupt
 
     def save(self, it, x, step, exploss):
         """Checkpoint iteration ``it`` (once); finite parameters only."""
