@@ -236,15 +236,18 @@ SLOW_EXPORT = [sys.executable, "-c",
                "    time.sleep(120)\n"
                "    return real(*args)\n"
                "vectors.save_vectors = slow\n"
+               "import signal\n"  # as run.py's __main__ block does
+               "signal.signal(signal.SIGTERM, run._sigterm_as_interrupt)\n"
                "sys.exit(run.main(sys.argv[1:]))\n" % str(ROOT)]
 
 
-def test_ctrl_c_while_writing_the_outputs_is_a_message_and_nothing_is_lost(sst, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_while_writing_the_outputs_is_a_message_and_nothing_is_lost(sst, tmp_path, sig):
     out = tmp_path / "out"
     args = _args(sst, out, 200, 100)
     proc = _start(args, command=SLOW_EXPORT)
     lines = _read_until(proc, "exporting")
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     rest, err = _finish(proc)
     assert proc.returncode == 130
     assert err == ("Interrupted while writing the outputs; training is saved: run again to"
