@@ -1,120 +1,146 @@
 #!/usr/bin/env python
-"""Benchmark of run.py's training: the batched path, the exact path, gensim.
+"""Benchmark: ``python run.py`` against gensim, and the batched engine's scaling.
 
-Prints, each measured in a fresh process (so peak memory is that path's own):
+Prints figures measured in this one run, and every target with "met" or "missed":
 
-* the default (batched) path for N iterations: seconds, seconds per
-  iteration, centre words per second, peak memory;
-* the exact path (``--exact``) over fewer iterations, extrapolated to N and
-  labelled so;
-* gensim's Word2Vec with one worker on the same corpus and settings
-  (skip-gram, K = 10, window 5, d = 10, subsampling 1e-5) for the same number
-  of centre words, and the ratio ours / gensim -- when gensim is importable
-  (an optional extra: ``pip install gensim``);
-* one iteration's time on a synthetic vocabulary of 20,000 and of 200,000
-  words, and their ratio (the cost of an iteration should not grow with V).
+1. ``python run.py`` (the batched path, a fresh output folder each time), whole
+   process: wall time, time to its first ``iter`` line, peak memory, final
+   loss; gensim's Word2Vec with 1 and 2 workers on the same work (the same
+   sentences, skip-gram, K = 10, window 5, d = 10, the same number of centre
+   words: 40,000 x 50), whole process and its train() alone. The runs
+   alternate (ours, gensim 1, gensim 2, then the next round in another
+   order) and the figures are medians over the rounds.
+2. The batched engine's cost per centre word on synthetic Zipf corpora:
+   V = 20,000 against 200,000 (should be flat) and d = 10, 100, 300 (should
+   grow at most linearly).
+3. ``python sentiment.py --vectors DIR`` on run.py's vectors: wall time.
 
-Not run in CI: it takes a minute or two. Usage: ``python bench/bench.py``.
+The figures depend on the machine's load, printed at the start and the end:
+run it on an idle machine. Not run by the tests (about two minutes).
 """
 
 import argparse
 import json
 import os
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-WINDOWS_PER_ITERATION = 50
+DEFAULT_DATA = os.path.join(ROOT, "utils", "datasets", "stanfordSentimentTreebank")
+ITERATIONS, WINDOWS = 40000, 50   # run.py's work: 2,000,000 centre words
+ENV = dict(os.environ, PYTHONUNBUFFERED="1")  # lines reach us as they are printed
 
 
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+class Targets:
+    """Targets and whether this run meets them, printed as met / missed."""
+
+    def __init__(self):
+        self.rows = []
+
+    def check(self, what, figure, met):
+        self.rows.append((what, figure, bool(met)))
+        print("  target: %s -- %s: %s" % (what, figure, "met" if met else "MISSED"))
 
 
-def load_dataset(data):
-    from utils.treebank import StanfordSentiment
-    return StanfordSentiment(data)
-
-
-def initial_vectors(V, d=10):
-    import numpy as np
-    np.random.seed(9265)
-    return np.concatenate(((np.random.rand(V, d) - 0.5) / d, np.zeros((V, d))), axis=0)
-
-
-def worker_train(data, iterations, exact):
-    """Train as run.py does (without checkpoints or plot); returns timings."""
-    import random
-    import numpy as np
-    import run
-    from engines.batched import BatchedSkipgram
-    from engines.exact import ExactSkipgram
-    from sgd import sgd
-
+def run_process(cmd, first_prefix=None):
+    """Run cmd; (wall seconds, seconds to its first line starting with first_prefix,
+    peak RSS in MiB, stdout, return code). Output is read as it is printed."""
     t0 = time.perf_counter()
-    random.seed(314)
-    dataset = load_dataset(data)
-    V = len(dataset.tokens())
-    random.seed(run.SEED)
-    x = initial_vectors(V, run.DIM)
-    if exact:
-        engine = ExactSkipgram(dataset, window=run.WINDOW, K=run.K, seed=run.SEED)
-    else:
-        engine = BatchedSkipgram(dataset, window=run.WINDOW, K=run.K, seed=run.SEED)
-    t1 = time.perf_counter()
-    losses = []
-
-    first = []
-
-    def f(v):
-        if not first:  # the exact path builds its subsampled corpus in iteration 1
-            t = time.perf_counter()
-            loss, grad = engine(v)
-            first.append(time.perf_counter() - t)
-        else:
-            loss, grad = engine(v)
-        losses.append(loss)
-        return loss, grad
-
-    devnull = open(os.devnull, "w")
-    stdout, sys.stdout = sys.stdout, devnull  # sgd prints every 10 iterations
-    try:
-        x = sgd(f, x, run.STEP, iterations, PRINT_EVERY=run.PRINT_EVERY)
-    finally:
-        sys.stdout = stdout
-    t2 = time.perf_counter()
-    return {"setup": t1 - t0, "train": t2 - t1, "iterations": iterations,
-            "first_iteration": first[0],
-            "final_mean_loss_last_1000": float(np.mean(losses[-1000:])),
-            "peak_mb": peak_mb()}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    first, lines = None, []
+    for line in proc.stdout:
+        if first is None and first_prefix and line.startswith(first_prefix):
+            first = time.perf_counter() - t0
+        lines.append(line)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read()
+    if proc.returncode != 0:
+        raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), proc.returncode, err))
+    return wall, first, usage.ru_maxrss / 1024.0, "".join(lines), err
 
 
-def worker_gensim(data, centre_words):
-    """gensim Word2Vec, one worker, same corpus and settings, ~centre_words centre words."""
+def run_ours(data, outdir):
+    """One ``python run.py`` from scratch: its figures as a dict."""
+    shutil.rmtree(outdir, ignore_errors=True)
+    wall, first, peak, out, err = run_process(
+        [sys.executable, "run.py", "--data", data, "--outdir", outdir, "--no-resume"], "iter ")
+    last = [l for l in out.splitlines() if l.startswith("iter ")][-1]
+    return {"wall": wall, "first": first, "peak": peak, "loss": float(last.split(": ")[1]),
+            "compiled": "compiling" in err}
+
+
+def run_gensim(data, workers, epochs):
+    """One gensim process (a --worker of this script); whole-process wall time added."""
+    wall, _, peak, out, _ = run_process([sys.executable, os.path.abspath(__file__), "--worker",
+                                         "gensim", data, str(workers), str(epochs)])
+    return dict(json.loads(out.splitlines()[-1]), wall=wall, peak=peak)
+
+
+def worker_gensim(data, workers, epochs):
+    """gensim Word2Vec on the treebank's sentences, as run.py's settings; epochs < 1: a
+    1-epoch probe. Prints JSON: train() seconds, centre words trained (after subsampling)."""
     from gensim.models import Word2Vec
-    dataset = load_dataset(data)
-    sentences = dataset.sentences()
-    model = Word2Vec(vector_size=10, window=5, sg=1, hs=0, negative=10, sample=1e-5,
-                     min_count=1, workers=1, seed=1)
-    model.build_vocab(sentences)
-    # One epoch tells how many centre words (words kept by subsampling) an epoch has.
-    effective, _ = model.train(sentences, total_examples=len(sentences), epochs=1)
-    epochs = max(1, round(centre_words / effective))
-    t0 = time.perf_counter()
-    effective, _ = model.train(sentences, total_examples=len(sentences), epochs=epochs)
-    elapsed = time.perf_counter() - t0
     import gensim
-    return {"version": gensim.__version__, "seconds": elapsed, "epochs": epochs,
-            "centre_words": effective, "peak_mb": peak_mb()}
+    from utils.treebank import StanfordSentiment
+    sentences = StanfordSentiment(data).sentences()
+    model = Word2Vec(vector_size=10, window=5, sg=1, hs=0, negative=10, sample=1e-5,
+                     min_count=1, workers=workers, seed=1)
+    model.build_vocab(sentences)
+    t0 = time.perf_counter()
+    effective, _ = model.train(sentences, total_examples=len(sentences),
+                               epochs=max(1, epochs))
+    return {"train": time.perf_counter() - t0, "centre_words": effective,
+            "version": gensim.__version__}
+
+
+def section_run_py(args, targets, outdir):
+    """run.py against gensim (1 and 2 workers), alternating, medians."""
+    words = ITERATIONS * WINDOWS
+    probe = run_gensim(args.data, 1, 0)
+    epochs = max(1, round(words / probe["centre_words"]))
+    print("gensim %s: %d centre words per epoch after subsampling, so %d epochs for %d"
+          % (probe["version"], probe["centre_words"], epochs, words))
+    warm = run_ours(args.data, outdir)  # builds the kernels if this checkout has not yet
+    print("warm-up run of run.py: %.2f s%s" % (warm["wall"], " (it compiled the kernels)"
+                                               if warm["compiled"] else ""))
+    kinds = ["ours", "gensim 1", "gensim 2"]
+    runs = {k: [] for k in kinds}
+    for r in range(args.rounds):
+        for kind in kinds[r % 3:] + kinds[:r % 3]:  # rotate who goes first
+            runs[kind].append(run_ours(args.data, outdir) if kind == "ours" else
+                              run_gensim(args.data, int(kind[-1]), epochs))
+    med = {k: {f: statistics.median(r[f] for r in rs) for f in rs[0]
+               if isinstance(rs[0][f], (int, float))} for k, rs in runs.items()}
+    ours = med["ours"]
+    print("python run.py: %.2f s wall (first iter line at %.2f s), peak memory %.0f MiB,"
+          " final loss %.6f" % (ours["wall"], ours["first"], ours["peak"], ours["loss"]))
+    for k in kinds[1:]:
+        g = med[k]
+        print("gensim, %s worker%s: %.2f s wall (train() %.2f s for %d centre words),"
+              " peak memory %.0f MiB" % (k[-1], "s" * (k[-1] != "1"), g["wall"], g["train"],
+                                         g["centre_words"], g["peak"]))
+    print("ratio run.py / gensim (whole processes): %.2f with 1 worker, %.2f with 2"
+          % (ours["wall"] / med["gensim 1"]["wall"], ours["wall"] / med["gensim 2"]["wall"]))
+    targets.check("run.py wall time <= 0.5x gensim with 2 workers", "%.2f x" % (
+        ours["wall"] / med["gensim 2"]["wall"]), ours["wall"] <= 0.5 * med["gensim 2"]["wall"])
+    targets.check("final loss <= 10", "%.6f" % ours["loss"], ours["loss"] <= 10)
+    targets.check("first iter line within 0.5 s of launch", "%.2f s" % ours["first"],
+                  ours["first"] <= 0.5)
+    targets.check("run.py peak memory < 120 MiB", "%.0f MiB" % ours["peak"], ours["peak"] < 120)
 
 
 class SyntheticDataset:
-    """A Zipf-distributed corpus over V words, with the StanfordSentiment interface
-    the batched engine uses."""
+    """A Zipf corpus over V words with the StanfordSentiment interface the engine uses;
+    no subsampling, so every V gives windows of the same sizes (the same work)."""
 
     def __init__(self, V, n_words=1_000_000, seed=0):
         import numpy as np
@@ -122,12 +148,11 @@ class SyntheticDataset:
         p = 1.0 / np.arange(1, V + 1)
         ids = rng.choice(V, size=n_words, p=p / p.sum())
         ids[:V] = np.arange(V)  # every word occurs at least once
-        self._words = ["w%d" % i for i in range(V)]
-        lengths = rng.integers(5, 30, size=n_words // 17)
-        bounds = np.minimum(np.cumsum(lengths), n_words)
-        self._sentences = [[self._words[i] for i in chunk] for chunk in
-                           np.split(ids, bounds[:-1]) if len(chunk)]
-        self._tokens = {w: i for i, w in enumerate(self._words)}
+        words = ["w%d" % i for i in range(V)]
+        bounds = np.cumsum(rng.integers(5, 30, size=n_words // 17))
+        self._sentences = [[words[i] for i in piece] for piece in
+                           np.split(ids, bounds[bounds < n_words]) if len(piece)]
+        self._tokens = {w: i for i, w in enumerate(words)}
         self._counts = np.bincount(ids, minlength=V).astype(float)
         self.tablesize = 1_000_000
 
@@ -137,124 +162,96 @@ class SyntheticDataset:
     def sentences(self):
         return self._sentences
 
-    def token_counts(self):
-        return self._counts
-
     def rejectProb(self):
-        # No subsampling: both vocabularies then give windows of the same sizes,
-        # so the two timings compare the same work.
-        import numpy as np
-        return np.zeros_like(self._counts)
+        return self._counts * 0.0
 
     def sampling_probabilities(self):
         p = self._counts ** 0.75
         return p / p.sum()
 
 
-def worker_scaling(V, iterations=2000):
-    """Seconds per iteration of the batched engine on a synthetic vocabulary of V words."""
+def worker_scaling(V, d, iterations=3000):
+    """Seconds per centre word of the batched engine (loss, gradient, compiled step)."""
+    import numpy as np
     from engines.batched import BatchedSkipgram
-    from sgd import apply_update
-    engine = BatchedSkipgram(SyntheticDataset(V), window=5, K=10, seed=1)
-    x = initial_vectors(V)
-    x[V:] = (x[:V] * 0.1)
-    for _ in range(200):  # warm-up (and the first chunk)
-        loss, grad = engine(x)
-        apply_update(x, grad, 0.3)
-    rows = 0
+    engine = BatchedSkipgram(SyntheticDataset(V), window=5, K=10, seed=1, dim=d)
+    x = np.random.default_rng(0).uniform(-0.5 / d, 0.5 / d, size=(2 * V, d))
+    for _ in range(500):  # warm-up: the first chunk, the caches
+        engine(x)[1].apply(x, 0.3)
     t0 = time.perf_counter()
     for _ in range(iterations):
-        loss, grad = engine(x)
-        apply_update(x, grad, 0.3)
-        rows += grad.rows.shape[0]
-    return {"V": V, "per_iteration": (time.perf_counter() - t0) / iterations,
-            "rows": rows / iterations, "matrix_mb": x.nbytes / 2 ** 20}
+        engine(x)[1].apply(x, 0.3)
+    return {"per_word": (time.perf_counter() - t0) / (iterations * WINDOWS)}
 
 
-def run_worker(*args):
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", *map(str, args)],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError("worker %s failed:\n%s" % (args, out.stderr))
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def section_scaling(args, targets):
+    """Cost per centre word against V and d (each in a fresh process)."""
+    cost = {}
+    for V, d in ((20000, 10), (200000, 10), (20000, 100), (20000, 300)):
+        out = run_process([sys.executable, os.path.abspath(__file__), "--worker", "scaling",
+                           str(V), str(d)])[3]
+        cost[V, d] = json.loads(out.splitlines()[-1])["per_word"]
+        print("batched engine, V = %d, d = %d: %.2f us per centre word (%.0f centre words/s)"
+              % (V, d, 1e6 * cost[V, d], 1 / cost[V, d]))
+    flat = cost[200000, 10] / cost[20000, 10]
+    targets.check("cost per centre word flat in V: V = 200,000 / V = 20,000 <= 1.2",
+                  "%.2f" % flat, flat <= 1.2)
+    growth = (cost[20000, 300] / 300) / (cost[20000, 100] / 100)
+    targets.check("cost at most linear in d: (cost / d at d = 300) / (at d = 100) <= 1.2",
+                  "%.2f" % growth, growth <= 1.2)
+
+
+def section_sentiment(args, targets, outdir):
+    """sentiment.py on run.py's vectors (issue 14: its time belongs here)."""
+    if not os.path.isfile(os.path.join(ROOT, "sentiment.py")):
+        print("sentiment.py: not in this checkout, skipped")
+        return
+    figures = os.path.join(outdir, "sentiment")
+    wall = run_process([sys.executable, "sentiment.py", "--vectors", outdir, "--data",
+                        args.data, "--outdir", figures])[0]
+    print("python sentiment.py --vectors DIR: %.1f s wall" % wall)
+    targets.check("sentiment.py under 15 s", "%.1f s" % wall, wall < 15)
+
+
+# The general trainer's words/s (train.py against gensim at d = 10, 100, 300) is
+# the next section: a function printing its figures and checking its targets.
+SECTIONS = ("run.py", "scaling", "sentiment")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--iterations", type=int, default=40000,
-                        help="iterations of the default path (default %(default)s)")
-    parser.add_argument("--exact-iterations", type=int, default=2000,
-                        help="iterations of --exact, extrapolated (default %(default)s)")
-    parser.add_argument("--data", default=os.path.join(ROOT, "utils", "datasets",
-                                                       "stanfordSentimentTreebank"),
-                        help="treebank folder (default: %(default)s)")
+    parser.add_argument("--data", default=DEFAULT_DATA, metavar="DIR",
+                        help="the treebank folder (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of run.py and gensim (default %(default)s)")
+    parser.add_argument("--only", choices=SECTIONS, nargs="+", default=SECTIONS,
+                        help="run only these sections")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-
     if args.worker:
-        kind, rest = args.worker[0], args.worker[1:]
-        if kind == "train":
-            result = worker_train(rest[0], int(rest[1]), rest[2] == "exact")
-        elif kind == "gensim":
-            result = worker_gensim(rest[0], int(rest[1]))
-        else:
-            result = worker_scaling(int(rest[0]))
-        print(json.dumps(result))
+        kind, rest = args.worker[0], [int(a) if a.isdigit() else a for a in args.worker[1:]]
+        print(json.dumps(worker_gensim(*rest) if kind == "gensim" else worker_scaling(*rest)))
         return 0
-
     if not os.path.isfile(os.path.join(args.data, "datasetSentences.txt")):
-        print("error: no treebank in %s; run `sh get_datasets.sh` or pass --data" % args.data,
-              file=sys.stderr)
+        print("error: no treebank in %s; run `sh %s` or pass --data DIR"
+              % (args.data, os.path.join(ROOT, "get_datasets.sh")), file=sys.stderr)
         return 1
-
-    N = args.iterations
-    words = N * WINDOWS_PER_ITERATION
-    print("Benchmark: %d iterations x %d windows = %d centre words; %s, %d cores"
-          % (N, WINDOWS_PER_ITERATION, words, sys.version.split()[0], os.cpu_count()))
-
-    b = run_worker("train", args.data, N, "batched")
-    print("default (batched) path: %.2f s for %d iterations (+ %.2f s set-up), %.1f us per"
-          " iteration, %.0f centre words/s, peak memory %.0f MB, mean loss of the last 1000"
-          " iterations %.3f" % (b["train"], N, b["setup"], 1e6 * b["train"] / N,
-                                words / b["train"], b["peak_mb"],
-                                b["final_mean_loss_last_1000"]))
-
-    n = args.exact_iterations
-    e = run_worker("train", args.data, n, "exact")
-    # Iteration 1 builds the subsampled corpus (once per run): count it once.
-    per = (e["train"] - e["first_iteration"]) / (n - 1)
-    print("exact path (--exact): %.2f s for %d iterations (+ %.2f s set-up; iteration 1,"
-          " which builds the subsampled corpus, %.2f s), %.0f us per later iteration;"
-          " EXTRAPOLATED to %d iterations: %.0f s; %.0f centre words/s, peak memory %.0f MB"
-          % (e["train"], n, e["setup"], e["first_iteration"], 1e6 * per, N,
-             e["first_iteration"] + per * (N - 1), WINDOWS_PER_ITERATION / per, e["peak_mb"]))
-
-    try:
-        import gensim  # noqa: F401
-        have_gensim = True
-    except ImportError:
-        have_gensim = False
-    if have_gensim:
-        g = run_worker("gensim", args.data, words)
-        scaled = g["seconds"] * words / g["centre_words"]
-        print("gensim %s Word2Vec, 1 worker: %.2f s for %d centre words (%d epochs), %.2f s"
-              " scaled to %d centre words, peak memory %.0f MB"
-              % (g["version"], g["seconds"], g["centre_words"], g["epochs"], scaled, words,
-                 g["peak_mb"]))
-        print("ratio ours/gensim (same centre words): %.2f" % (b["train"] / scaled))
-    else:
-        print("gensim: not installed (pip install gensim), comparison skipped")
-
-    small = run_worker("scaling", 20000)
-    large = run_worker("scaling", 200000)
-    for r in (small, large):
-        print("one iteration, synthetic Zipf vocabulary of %d words (parameters %.0f MB): %.1f us,"
-              " %.0f distinct rows touched, %.3f us per row"
-              % (r["V"], r["matrix_mb"], 1e6 * r["per_iteration"], r["rows"],
-                 1e6 * r["per_iteration"] / r["rows"]))
-    print("ratio V = 200,000 / V = 20,000: %.2f per iteration (goal <= 1.2), %.2f per row touched"
-          % (large["per_iteration"] / small["per_iteration"],
-             (large["per_iteration"] / large["rows"]) / (small["per_iteration"] / small["rows"])))
+    print("Benchmark on %d cores, Python %s; load average %.2f %.2f %.2f (figures are only"
+          " meaningful on an idle machine)" % ((os.cpu_count(), sys.version.split()[0])
+                                              + os.getloadavg()))
+    targets = Targets()
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        outdir = os.path.join(scratch, "run")
+        if "run.py" in args.only:
+            section_run_py(args, targets, outdir)
+        if "scaling" in args.only:
+            section_scaling(args, targets)
+        if "sentiment" in args.only and "run.py" in args.only:
+            section_sentiment(args, targets, outdir)
+    print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
+    missed = [what for what, _, met in targets.rows if not met]
+    print("%d of %d targets met%s" % (len(targets.rows) - len(missed), len(targets.rows),
+                                      "; missed: " + "; ".join(missed) if missed else ""))
     return 0
 
 

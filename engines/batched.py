@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engines import compiled
-from sgd import RowSparseGrad
+from sgd import RowSparseGrad, apply_update
 from utils.treebank import CORPUS_COPIES, build_sample_table
 from word2vec import BATCH_SIZE
 
@@ -44,29 +44,29 @@ class SubsampledCorpus:
     The definition is the assignment's: 30 copies of the corpus, an occurrence
     of word i dropped with probability rejectProb[i] (one ``rng.random()`` per
     word of every copy, in corpus order), sentences of fewer than 2 kept words
-    dropped. Built copy by copy: memory for the kept words only.
+    dropped. Built copy by copy (engines/batched_kernels.subsample_copy): memory
+    for the kept words only. ``kernels``: as BatchedSkipgram's.
 
     ids -- (N,) int32 the kept words, sentence after sentence
     starts, lengths -- (S,) int32 where each sentence starts in ids, its length
     """
 
-    def __init__(self, dataset, rng, copies=CORPUS_COPIES):
+    def __init__(self, dataset, rng, copies=CORPUS_COPIES, kernels=None):
+        kernels = kernels if kernels is not None else compiled.load()
         tokens = dataset.tokens()
         sentences = dataset.sentences()
         ids = np.fromiter((tokens[w] for s in sentences for w in s), dtype=np.int32)
-        sentence_of = np.repeat(np.arange(len(sentences)),
-                                np.fromiter(map(len, sentences), dtype=np.int64))
-        reject = dataset.rejectProb()[ids]
-        never_dropped = reject <= 0
+        lengths = np.fromiter(map(len, sentences), dtype=np.int64)
+        reject = np.asarray(dataset.rejectProb(), dtype=np.float64)[ids]
+        buffer = np.empty_like(ids)
         kept_ids, kept_lengths = [], []
         for _ in range(copies):
-            keep = never_dropped | (rng.random(ids.shape[0]) >= reject)
-            length = np.bincount(sentence_of[keep], minlength=len(sentences))
-            keep &= length[sentence_of] > 1
-            kept_ids.append(ids[keep])
-            kept_lengths.append(length[length > 1])
+            n, copy_lengths = kernels.subsample_copy(ids, reject, lengths,
+                                                     rng.random(ids.shape[0]), buffer)
+            kept_ids.append(buffer[:n].copy())
+            kept_lengths.append(copy_lengths)
         self.ids = np.concatenate(kept_ids)
-        self.lengths = np.concatenate(kept_lengths).astype(np.int32)
+        self.lengths = np.concatenate(kept_lengths)
         self.starts = np.zeros_like(self.lengths)
         np.cumsum(self.lengths[:-1], out=self.starts[1:])
 
@@ -88,18 +88,22 @@ class Chunk:
 class KernelGrad(RowSparseGrad):
     """A RowSparseGrad whose ``apply(x, step)`` is the compiled ``sgd.apply_update``.
 
-    rows -- (n,) distinct rows; values -- (n, d) float64; update -- the kernel.
+    rows -- (n,) int64 distinct rows; values -- (n, d) float64
+    update -- the update kernel for parameters of dtype ``dtype`` (C-contiguous)
     """
 
-    __slots__ = ("_update",)
+    __slots__ = ("_update", "_dtype")
 
-    def __init__(self, rows, values, update):
+    def __init__(self, rows, values, update, dtype):
         super().__init__(rows, values, check=False)
-        self._update = update
+        self._update, self._dtype = update, dtype
 
     def apply(self, x, step):
         """x[rows] -= step * values, in place; returns x (as sgd.apply_update)."""
-        self._update(x, self.rows, self.values, float(step))
+        if x.dtype != self._dtype or not x.flags.c_contiguous or x.shape[1:] != \
+                self.values.shape[1:]:
+            return apply_update(x, RowSparseGrad(self.rows, self.values, check=False), step)
+        self._update(x, self.rows, self.values, float(step))  # the kernel checks no type
         return x
 
 
@@ -127,7 +131,7 @@ class BatchedSkipgram:
         self.chunk_iterations = int(chunk_iterations)
         self.V = len(dataset.tokens())
         self.kernels = kernels if kernels is not None else compiled.load()
-        self.corpus = SubsampledCorpus(dataset, self._rng(0))
+        self.corpus = SubsampledCorpus(dataset, self._rng(0), kernels=self.kernels)
         self.table = build_sample_table(dataset.sampling_probabilities(),
                                         dataset.tablesize).astype(np.int32)
         self.iteration = 0
@@ -243,11 +247,11 @@ class BatchedSkipgram:
         kernels = self._by_dtype.get(x.dtype)
         if kernels is None or x.shape != (2 * self.V, self.dim) or not x.flags.c_contiguous:
             self._check(x)
-        loss_grad, update = kernels
+        loss_grad, update = kernels  # the built kernels check no type: x's is checked here
         chunk = self._chunk_for(self.iteration)
         j = self.iteration - chunk.start
         loss, rows, grad = loss_grad(x, self.V, chunk.centers, chunk.targets,
                                      chunk.pair_bounds[j], chunk.pair_bounds[j + 1],
                                      self._slot_of_row, float(self.batch))
         self.iteration += 1
-        return loss, KernelGrad(rows, grad, update)
+        return loss, KernelGrad(rows, grad, update, x.dtype)

@@ -40,18 +40,21 @@ def pair_terms(score, is_outside):
 def distinct_rows(V, centers, targets, a, b, slot_of_row):
     """The distinct rows of pairs a..b-1 (centres c, then targets V + w), in order of
     first use; slot_of_row[r] is set to r's position among them."""
-    T = targets.shape[1]
-    rows = np.empty((b - a) * (T + 1), np.int64)
+    rows = np.empty((b - a) * (targets.shape[1] + 1), np.int64)
     n = 0
-    for i in range((b - a) * (T + 1)):
-        if i < b - a:
-            r = centers[a + i]
-        else:
-            r = V + targets[a + (i - (b - a)) // T, (i - (b - a)) % T]
+    for p in range(a, b):
+        r = centers[p]
         if slot_of_row[r] < 0:
             slot_of_row[r] = n
             rows[n] = r
             n += 1
+    for p in range(a, b):
+        for k in range(targets.shape[1]):
+            r = V + targets[p, k]
+            if slot_of_row[r] < 0:
+                slot_of_row[r] = n
+                rows[n] = r
+                n += 1
     return rows[:n]
 
 
@@ -67,9 +70,10 @@ def batch_loss_grad(x, V, centers, targets, a, b, slot_of_row, batch):
     Returns (loss, rows (n,), grad (n, d) float64): the loss summed over the
     pairs / batch, and the gradient on the n distinct rows touched (centres,
     then targets, in order of first use), each row's terms summed in pair
-    order as ``skipgram`` sums them, then / batch. Arithmetic in float64
-    whatever x's type. Per pair: the K + 1 scores, then their loss terms and
-    dJ/dscore, then the gradients (independent work, so the CPU overlaps it).
+    order as ``skipgram`` sums them, then times 1 / batch. Arithmetic in
+    float64 whatever x's type. Per pair: the K + 1 scores, then their loss
+    terms and dJ/dscore, then the gradients (independent work that the CPU
+    overlaps).
     """
     T = targets.shape[1]
     d = x.shape[1]
@@ -100,17 +104,18 @@ def batch_loss_grad(x, V, centers, targets, a, b, slot_of_row, batch):
         loss += math.log(q_product)
         for k in range(T):
             r = V + targets[p, k]
-            g_u = grad[slot_of_row[r]]
+            s = slot_of_row[r]  # 2-D indexing below: a row view would cost a refcount
             for j in range(d):
                 g_c[j] += dscores[k] * x[r, j]  # dJ/dv_c = sum_k dscore_k u_k
-                g_u[j] += dscores[k] * v_c[j]   # dJ/du_k = dscore_k v_c
-        g_v = grad[slot_of_row[c]]
+                grad[s, j] += dscores[k] * v_c[j]  # dJ/du_k = dscore_k v_c
+        s = slot_of_row[c]
         for j in range(d):
-            g_v[j] += g_c[j]
+            grad[s, j] += g_c[j]
+    scale = 1.0 / batch
     for i in range(rows.shape[0]):
         slot_of_row[rows[i]] = -1
         for j in range(d):
-            grad[i, j] /= batch
+            grad[i, j] *= scale
     return loss / batch, rows, grad
 
 
@@ -121,6 +126,34 @@ def sgd_rows(x, rows, grad, step):
         r = rows[i]
         for j in range(d):
             x[r, j] = x[r, j] - step * grad[i, j]
+
+
+def subsample_copy(ids, reject, lengths, draws, kept):
+    """One copy of the corpus, subsampled as ``allSentences`` defines it.
+
+    ids -- (N,) the corpus's words, sentence after sentence; lengths -- (S,)
+    reject -- (N,) each word's reject probability; draws -- (N,) its uniform draw
+    kept -- (N,) int32 buffer for the words kept
+    A word is kept unless reject > 0 and draw < reject; a sentence left with
+    fewer than 2 words is dropped. Returns (words kept n, their sentences' lengths).
+    """
+    kept_lengths = np.empty(lengths.shape[0], np.int32)
+    n = 0
+    m = 0
+    i = 0
+    for s in range(lengths.shape[0]):
+        start = n
+        for _ in range(lengths[s]):
+            if reject[i] <= 0 or draws[i] >= reject[i]:
+                kept[n] = ids[i]
+                n += 1
+            i += 1
+        if n - start > 1:
+            kept_lengths[m] = n - start
+            m += 1
+        else:
+            n = start
+    return n, kept_lengths[:m].copy()
 
 
 def window_contexts(ids, starts, lengths, sizes, todo, sent, pos, centers, context, valid):
@@ -216,6 +249,8 @@ def _signatures():
                     " i8, i8, i4[::1], f8)" % real))
         out.append(("sgd_rows_" + tag, sgd_rows,
                     "void(%s[:, ::1], i8[::1], f8[:, ::1], f8)" % real))
+    out.append(("subsample_copy", subsample_copy,
+                "Tuple((i8, i4[::1]))(i4[::1], f8[::1], i8[::1], f8[::1], i4[::1])"))
     out.append(("window_contexts", window_contexts,
                 "i8[::1](i4[::1], i4[::1], i4[::1], i8[::1], i8[::1], i8[::1], i8[::1],"
                 " i4[::1], i4[:, ::1], b1[:, ::1])"))

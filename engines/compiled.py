@@ -11,6 +11,10 @@ The module lives in engines/__pycache__ (or $W2V_KERNEL_DIR), named by a hash
 of the kernels' source and of the NumPy and Python it was built for, so a
 stale build is never loaded. Without a C compiler (pycc links with one) the
 kernels are compiled just in time by numba instead (same code, slower start).
+
+The built functions do not check their arguments (pycc's wrappers do not):
+a caller passes arrays of exactly the types EXPORTS declares, as
+engines/batched.py does; anything else reads memory wrongly.
 """
 
 import hashlib

@@ -70,6 +70,13 @@ def test_update_kernel_is_apply_update_bit_for_bit(dataset, kernels, dtype):
     got = grad.apply(x, 0.3)
     assert got is x and got.dtype == dtype
     assert np.array_equal(got, expected)
+    # Parameters the kernel was not built for get the NumPy update, not a crash.
+    other = x.astype(np.float32 if dtype == np.float64 else np.float64)
+    expected = apply_update(other.copy(), RowSparseGrad(grad.rows, grad.values), 0.3)
+    assert np.array_equal(grad.apply(other, 0.3), expected)
+    fortran = np.asfortranarray(x)
+    expected = apply_update(x.copy(), RowSparseGrad(grad.rows, grad.values), 0.3)
+    assert np.array_equal(grad.apply(fortran, 0.3), expected)
 
 
 def test_batched_gradcheck(dataset, capsys):
@@ -206,8 +213,8 @@ def numpy_corpus(dataset, rng):
     return kept
 
 
-def test_subsampled_corpus_is_the_definition(dataset):
-    corpus = SubsampledCorpus(dataset, np.random.default_rng(4))
+def test_subsampled_corpus_is_the_definition(dataset, kernels):
+    corpus = SubsampledCorpus(dataset, np.random.default_rng(4), kernels=kernels)
     kept = numpy_corpus(dataset, np.random.default_rng(4))
     assert corpus.ids.dtype == np.int32
     assert np.array_equal(corpus.lengths, [len(s) for s in kept])
