@@ -301,13 +301,13 @@ def test_sst_source_zip_finds_the_zips_beside_it(project, tmp_path, release):
 
 
 def test_only_sst_source_with_nothing_beside_it(project, tmp_path, release):
-    """Offline: no download is tried; the summary names what is missing, exit 3."""
+    """Offline: no download is tried; the summary names what is missing, exit 0."""
     lone = tmp_path / "lone"
     shutil.copytree(release / SST, lone / "sst")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     r = run(project, base_env(tmp_path, SST_SOURCE=lone / "sst"), cwd=elsewhere)
-    assert r.returncode == 3, r.stderr
+    assert r.returncode == 0, r.stderr  # the treebank is there: run.py works
     assert_installed(project, release, ptb=False, bench=())
     assert requests(tmp_path) == []
     err = r.stderr
@@ -500,7 +500,7 @@ def test_no_downloader(project, tmp_path):
     assert "SST_SOURCE" in r.stderr
 
 
-def test_optional_download_fails_exit_3(project, tmp_path, release):
+def test_optional_download_fails_still_exit_0(project, tmp_path, release):
     """The PTB trees cannot be had and the treebank has no dictionary.txt."""
     served = site(release)
     del served[PTB_URL]
@@ -510,7 +510,7 @@ def test_optional_download_fails_exit_3(project, tmp_path, release):
             if f.name != "dictionary.txt":
                 zf.write(f, f"{SST}/{f.name}")
     r = run(project, base_env(tmp_path, served=served))
-    assert r.returncode == 3, r.stderr
+    assert r.returncode == 0, r.stderr  # the treebank is there: run.py works
     assert not (datasets(project) / PTB).exists()
     assert r.stderr.count("could not download the PTB sentiment trees") == 1
     assert ("the PTB sentiment trees (sentiment.py needs them: the treebank has no"
