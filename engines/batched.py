@@ -30,7 +30,7 @@ import numpy as np
 from engines import compiled
 from sgd import RowSparseGrad, apply_update
 from utils.treebank import CORPUS_COPIES, build_sample_table
-from word2vec import BATCH_SIZE
+from word2vec import BATCH_SIZE, MAX_REDRAWS
 
 CHUNK_ITERATIONS = 500   # iterations sampled at once
 
@@ -191,7 +191,14 @@ class BatchedSkipgram:
         # int32 draws are the same numbers as int64 ones (both draw 32 bits), in half the memory.
         draws = rng.integers(0, tablesize, size=P * K, dtype=np.int32)
         clash = self.kernels.place_negatives(self.table, draws, np.empty(0, np.int64), targets)
+        redraws = 0
         while clash.size:
+            redraws += 1
+            if redraws == MAX_REDRAWS:  # as getNegativeSamples: no endless loop
+                raise ValueError(
+                    "the table returned the outside word %d %d times in a row: it has no other"
+                    " word to draw as a negative; train on a corpus with at least two words"
+                    " frequent enough to be drawn" % (targets[clash[0] // K, 0], redraws))
             draws = rng.integers(0, tablesize, size=clash.size, dtype=np.int32)
             clash = self.kernels.place_negatives(self.table, draws, clash, targets)
         return targets

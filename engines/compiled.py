@@ -22,8 +22,10 @@ import importlib.machinery
 import importlib.util
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import types
 
@@ -88,38 +90,49 @@ def build(name, out_dir):
     cc.compile()
 
 
-def _build_in_subprocess(name):
-    """Build in a child process (its numba and compiler output stay out of ours); True if built."""
+def _build_in_subprocess(name, stream):
+    """Build in a child process (its numba and compiler output stay out of ours).
+
+    Returns True once the module is in kernel_dir(), else says why on stream.
+    """
     target = kernel_dir()
-    os.makedirs(target, exist_ok=True)
-    scratch = os.path.join(target, ".build-%d" % os.getpid())
-    code = ("import sys; sys.path.insert(0, %r); from engines.compiled import build;"
-            " build(%r, %r)" % (ROOT, name, scratch))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    built = os.path.join(scratch, name + SUFFIX)
     try:
+        os.makedirs(target, exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix=".build-", dir=target)
+    except OSError as err:
+        print("note: cannot write the kernels to %s (%s)" % (target, err), file=stream)
+        return False
+    try:
+        code = ("import sys; sys.path.insert(0, %r); from engines.compiled import build;"
+                " build(%r, %r)" % (ROOT, name, scratch))
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        built = os.path.join(scratch, name + SUFFIX)
         if done.returncode != 0 or not os.path.isfile(built):
             tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            print("note: could not build the kernels ahead of time (%s); compiling them"
-                  " just in time with numba instead" % tail, file=sys.stderr)
+            print("note: could not build the kernels ahead of time (%s)" % tail, file=stream)
             return False
         os.replace(built, os.path.join(target, name + SUFFIX))  # atomic: racing builds are fine
         return True
+    except OSError as err:
+        print("note: could not build the kernels ahead of time (%s)" % err, file=stream)
+        return False
     finally:
-        for leftover in os.listdir(scratch) if os.path.isdir(scratch) else ():
-            os.remove(os.path.join(scratch, leftover))
-        if os.path.isdir(scratch):
-            os.rmdir(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def just_in_time():
     """The same kernels compiled by numba's JIT (cached on disk), under the exported names."""
-    from numba import njit
+    try:
+        from numba import njit
+    except ImportError:
+        raise ImportError("the batched engine needs numba (pip install -r requirements.txt);"
+                          " python run.py --exact runs without it") from None
     from engines.batched_kernels import EXPORTS
-    jitted = {}
-    for export_name, function, _ in EXPORTS:
-        if function not in jitted:
-            jitted[function] = njit(nogil=True, cache=True)(function)
+    signatures = {}
+    for _, function, signature in EXPORTS:
+        signatures.setdefault(function, []).append(signature)
+    # Compiled now, for exactly the exported types (as the built module).
+    jitted = {f: njit(sigs, nogil=True, cache=True)(f) for f, sigs in signatures.items()}
     return types.SimpleNamespace(**{name: jitted[function] for name, function, _ in EXPORTS})
 
 
@@ -140,9 +153,10 @@ def load(stream=sys.stderr):
     if module is None:
         print("compiling the kernel (once)...", file=stream, flush=True)
         t0 = time.perf_counter()
-        if _build_in_subprocess(name):
+        if _build_in_subprocess(name, stream):
             module = _import_built(name)
         else:
+            print("compiling them just in time with numba instead", file=stream, flush=True)
             module = just_in_time()
         print("compiled in %.0f s; later runs reuse it" % (time.perf_counter() - t0),
               file=stream, flush=True)

@@ -200,6 +200,15 @@ def test_negatives_follow_count_power(dataset):
     assert chi.pvalue > 1e-3
 
 
+def test_a_table_of_one_word_is_an_error_not_a_loop(dataset, monkeypatch):
+    monkeypatch.setattr("engines.batched.MAX_REDRAWS", 20)
+    eng = BatchedSkipgram(dataset, window=5, K=3, seed=3)
+    eng.table[:] = 7  # every negative drawn is word 7
+    assert np.all(eng.sample_negatives(np.random.default_rng(0), np.full(5, 2)) == 7)
+    with pytest.raises(ValueError, match="outside word 7 20 times in a row"):
+        eng.sample_negatives(np.random.default_rng(0), np.array([2, 7, 2]))
+
+
 def numpy_corpus(dataset, rng):
     """allSentences() as flat arrays, by its definition: 30 copies laid end to end."""
     tokens = dataset.tokens()
@@ -325,3 +334,16 @@ def test_exact_path_is_bit_identical_to_the_wrapper(treebank_dir):
     fast, fast_losses = run(lambda ds: ExactSkipgram(ds, window=5, K=10))
     assert fast_losses == ref_losses
     assert np.array_equal(fast, ref)
+
+
+def test_kernels_fall_back_to_numba_jit_when_they_cannot_be_built(tmp_path):
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    env = dict(os.environ, W2V_KERNEL_DIR=str(blocked / "kernels"))
+    code = ("import sys; sys.path.insert(0, %r); from engines import compiled;"
+            " k = compiled.load(); print(type(k).__name__)" % str(ROOT))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "SimpleNamespace"
+    assert "cannot write the kernels" in r.stderr and "just in time" in r.stderr
