@@ -29,6 +29,7 @@ from engines.trainer import (Checkpoints, Progress, Settings, Trainer, fingerpri
                              init_vectors, sampling_tables)
 from utils import corpus as corpora
 from utils.checkpoint import CheckpointError
+from utils.datafiles import DatasetError
 from utils.outdir import OutputError, OutputLock, explain
 from utils.session import TrainingDiverged
 from utils.terminal import ProgressLine, StopRequest
@@ -113,8 +114,9 @@ def check_args(p, args):
     if not np.isfinite(args.ns_exponent):
         p.error("--ns-exponent must be a number")
     args.alpha = ALPHA[args.model] if args.alpha is None else args.alpha
-    if not (0 < args.min_alpha <= args.alpha < 1e3):
-        p.error("need 0 < --min-alpha <= --alpha, got %g and %g" % (args.min_alpha, args.alpha))
+    if not (0 <= args.min_alpha <= args.alpha and 0 < args.alpha < 1e3):
+        p.error("need 0 <= --min-alpha <= --alpha and --alpha > 0, got %g and %g"
+                % (args.min_alpha, args.alpha))
     if not args.checkpoint_every > 0:
         p.error("--checkpoint-every must be a positive number of seconds")
 
@@ -237,7 +239,8 @@ def main(argv=None):
                 return 130
             print("training took %.1f s" % seconds)
             print("Saved %s" % ", ".join(write_outputs(args.outdir, trainer, vocab, progress)))
-    except (corpora.CorpusError, CheckpointError, OutputError, TrainingDiverged) as err:
+    except (corpora.CorpusError, DatasetError, CheckpointError, OutputError,
+            TrainingDiverged) as err:
         line.close()
         print("error: %s" % err, file=sys.stderr)
         return 1

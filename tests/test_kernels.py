@@ -61,7 +61,11 @@ def targets(loss, o, negatives, tree, K):
 
 
 def reference_step(model, loss, vectors, inputs, o, negatives, tree, alpha):
-    """(loss, new vectors) of one SGD step through word2vec.py's skipgram / cbow."""
+    """(loss, new vectors) of one SGD step through word2vec.py's skipgram / cbow.
+
+    inputs -- the input words (skip-gram: the one word whose v predicts o)
+    o -- the target word (the window's centre in the kernels)
+    """
     V = vectors.shape[0] // 2
     words = ["w%d" % i for i in range(V)]
     word2Ind = {w: i for i, w in enumerate(words)}
@@ -76,7 +80,10 @@ def reference_step(model, loss, vectors, inputs, o, negatives, tree, alpha):
     else:                     # the context inputs predicts the centre o
         J, g_in, g_out = word2vec.cbow(words[o], 1, [words[i] for i in inputs], word2Ind,
                                        vectors[:V], vectors[V:], dataset, lossfn)
-    return J, vectors - alpha * np.concatenate((g_in, g_out))
+    # CBOW moves each context vector by -alpha dJ/dv_hat, as word2vec C does: m times
+    # the gradient step (see kernels.cbow_pair).
+    m = len(inputs) if model == "cbow" else 1
+    return J, vectors - alpha * np.concatenate((m * g_in, g_out))
 
 
 def kernel_step(model, loss, vectors, inputs, o, negatives, tree, alpha):
@@ -211,7 +218,7 @@ def test_window_sizes_are_uniform_and_windows_contiguous():
     totals, trace, _ = job("skipgram", "neg", ids, starts, vectors, tables, window=window,
                            K=1, trace_rows=12 * n)
     rows = trace[:int(totals[2])]
-    centre, outside = rows[:, 2], rows[:, 0]
+    centre, outside = rows[:, 0], rows[:, 2]          # outside words predict the centre
     sizes = []
     for c in range(window, n - window):              # windows not clipped by the ends
         seen = np.sort(outside[centre == c] - c)

@@ -22,21 +22,23 @@ import pytest
 import train
 from tests.conftest import ROOT
 
-TOPICS = {"a": ["apple%d" % i for i in range(12)], "b": ["bolt%d" % i for i in range(12)]}
 FUNCTION_WORDS = ["the", "of", "and", "a"]
 TIMEOUT = 300          # seconds any subprocess may take (compiling included)
 
 
-def write_corpus(path, lines=300, seed=0, words_per_line=(8, 30), one_line=False):
+def write_corpus(path, lines=300, seed=0, words_per_line=(8, 30), one_line=False,
+                 topic_words=12):
     """Lines of one topic each (Zipf-weighted topic words, some function words)."""
     rng = np.random.default_rng(seed)
-    weights = 1.0 / np.arange(1, 13)
+    topics = [["apple%d" % i for i in range(topic_words)],
+              ["bolt%d" % i for i in range(topic_words)]]
+    weights = 1.0 / np.arange(1, topic_words + 1)
     weights /= weights.sum()
     out = []
     for _ in range(lines):
-        topic = TOPICS["a" if rng.random() < 0.5 else "b"]
+        topic = topics[int(rng.random() < 0.5)]
         n = int(rng.integers(*words_per_line))
-        words = [topic[i] for i in rng.choice(12, size=n, p=weights)]
+        words = [topic[i] for i in rng.choice(topic_words, size=n, p=weights)]
         for pos in rng.choice(n, size=n // 4):
             words[pos] = FUNCTION_WORDS[int(rng.integers(4))]
         out.append(" ".join(words))
@@ -169,15 +171,15 @@ def test_bad_input_gives_clear_errors(tmp_path, corpus, capsys, monkeypatch):
 
 def command(corpus, outdir, *extra):
     return [sys.executable, os.path.join(ROOT, "train.py"), "--corpus", str(corpus),
-            "--outdir", str(outdir), "--dim", "24", "--epochs", "4", "--min-count", "2",
-            "--workers", "1", "--seed", "3", *[str(e) for e in extra]]
+            "--outdir", str(outdir), "--dim", "50", "--epochs", "5", "--min-count", "2",
+            "--sample", "0", "--workers", "1", "--seed", "3", *[str(e) for e in extra]]
 
 
 @pytest.fixture(scope="module")
 def long_corpus(tmp_path_factory):
-    """About 600,000 words: a few seconds of training, enough to interrupt."""
+    """About 600,000 words, 3 million trained: seconds of training, enough to interrupt."""
     path = tmp_path_factory.mktemp("long") / "corpus.txt"
-    write_corpus(path, lines=30000, seed=1, words_per_line=(10, 30))
+    write_corpus(path, lines=30000, seed=1, words_per_line=(10, 30), topic_words=500)
     return path
 
 
