@@ -178,10 +178,14 @@ def worker_scaling(V, d, iterations=3000):
     x = np.random.default_rng(0).uniform(-0.5 / d, 0.5 / d, size=(2 * V, d))
     for _ in range(500):  # warm-up: the first chunk, the caches
         engine(x)[1].apply(x, 0.3)
+    rows = 0
     t0 = time.perf_counter()
     for _ in range(iterations):
-        engine(x)[1].apply(x, 0.3)
-    return {"per_word": (time.perf_counter() - t0) / (iterations * WINDOWS)}
+        grad = engine(x)[1]
+        grad.apply(x, 0.3)
+        rows += grad.rows.shape[0]
+    return {"per_word": (time.perf_counter() - t0) / (iterations * WINDOWS),
+            "rows": rows / iterations}
 
 
 def section_scaling(args, targets):
@@ -190,9 +194,11 @@ def section_scaling(args, targets):
     for V, d in ((20000, 10), (200000, 10), (20000, 100), (20000, 300)):
         out = run_process([sys.executable, os.path.abspath(__file__), "--worker", "scaling",
                            str(V), str(d)])[3]
-        cost[V, d] = json.loads(out.splitlines()[-1])["per_word"]
-        print("batched engine, V = %d, d = %d: %.2f us per centre word (%.0f centre words/s)"
-              % (V, d, 1e6 * cost[V, d], 1 / cost[V, d]))
+        result = json.loads(out.splitlines()[-1])
+        cost[V, d] = result["per_word"]
+        print("batched engine, V = %d, d = %d: %.2f us per centre word (%.0f centre words/s;"
+              " %.0f distinct rows per iteration)" % (V, d, 1e6 * cost[V, d], 1 / cost[V, d],
+                                                      result["rows"]))
     flat = cost[200000, 10] / cost[20000, 10]
     targets.check("cost per centre word flat in V: V = 200,000 / V = 20,000 <= 1.2",
                   "%.2f" % flat, flat <= 1.2)

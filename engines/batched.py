@@ -16,8 +16,8 @@ What makes it fast:
   only lays the draws out); each chunk has its own generator derived from
   (seed, chunk number), so any iteration can be reproduced on resume;
 * an iteration's loss and gradient, and the SGD step, are compiled kernels
-  (engines/batched_kernels.py, equal to ``neg_sampling_core`` and
-  ``sgd.apply_update`` to rounding, tests/test_batched.py);
+  (engines/batched_kernels.py: equal to ``skipgram`` on the same draws to
+  rounding, and to ``sgd.apply_update`` bit for bit; tests/test_batched.py);
 * the gradient is a ``RowSparseGrad`` of the rows an iteration touches, so
   nothing of size V is allocated per iteration.
 """

@@ -4,12 +4,13 @@ The kernels (engines/batched_kernels.py) are compiled ahead of time with
 numba's ``pycc`` into an ordinary extension module, in a separate process, the
 first time they are needed; every later run imports that module, which needs
 neither numba nor LLVM. Why not numba's just-in-time cache: loading it costs
-about 0.45 s and 100 MB per process (numba's import and type registries),
-more than all of run.py's training.
+every process about 0.45 s and 100 MB (numba's import and type registries),
+as much time as the start-up of run.py and more memory than its data.
 
 The module lives in engines/__pycache__ (or $W2V_KERNEL_DIR), named by a hash
 of the kernels' source and of the NumPy and Python it was built for, so a
-stale build is never loaded. Without a C compiler (pycc links with one) the
+stale build is never loaded. Without a C compiler (pycc links with one), or
+with a numba that has dropped pycc (pending deprecation since 0.57), the
 kernels are compiled just in time by numba instead (same code, slower start).
 
 The built functions do not check their arguments (pycc's wrappers do not):
