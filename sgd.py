@@ -24,8 +24,8 @@ class RowSparseGrad:
     values -- (n, d) the gradient on those rows (already summed over repeats)
     check -- validate the rows (engines that build them correct skip it)
 
-    ``apply_update`` applies it as ``x[rows] -= step * values``: O(n d),
-    whatever the number of rows of x.
+    ``apply`` does ``x[rows] -= step * values``: O(n d), whatever the number
+    of rows of x.
     """
 
     __slots__ = ("rows", "values")
@@ -48,6 +48,12 @@ class RowSparseGrad:
         dense[self.rows] = self.values
         return dense
 
+    def apply(self, x, step):
+        """x[rows] -= step * values, in place; returns x. (A compiled engine overrides it.)"""
+        # Rows are distinct, so gather-update-scatter is exact (take() is quicker).
+        x[self.rows] = x.take(self.rows, axis=0) - step * self.values
+        return x
+
 
 def apply_update(x, grad, step):
     """x <- x - step * grad, for a dense gradient or a RowSparseGrad; returns x.
@@ -55,10 +61,8 @@ def apply_update(x, grad, step):
     Arrays are updated in place (a plain number cannot be, hence the return).
     """
     if isinstance(grad, RowSparseGrad):
-        # Rows are distinct, so gather-update-scatter is exact (take() is quicker).
-        x[grad.rows] = x.take(grad.rows, axis=0) - step * grad.values
-    else:
-        x -= step * grad
+        return grad.apply(x, step)
+    x -= step * grad
     return x
 
 

@@ -108,6 +108,18 @@ def treebank_dir(tmp_path):
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_kernels_built():
+    """Build the batched engine's kernels once, before any test runs run.py.
+
+    The first build prints "compiling the kernel (once)..." on stderr; tests
+    that check run.py's stderr line by line must not see it.
+    """
+    from engines import compiled
+
+    compiled.load()
+
+
 @pytest.fixture(autouse=True)
 def _restore_random_state():
     """Tests seed the global generators; leave them as they were for the next test."""

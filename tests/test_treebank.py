@@ -342,3 +342,22 @@ def test_real_data_counts():
     random.seed(31415)
     assert len(ds.allSentences()) == 299483
     assert [len(s) for s in ds.dataset_split()] == [8544, 2210, 1101]
+
+
+def test_sample_table_is_the_searchsorted_definition():
+    """The O(V) table equals its definition: entry i = the first j with cum_j * T >= i."""
+    from utils.treebank import build_sample_table
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        V, T = int(rng.integers(2, 40)), int(rng.integers(1, 2000))
+        p = rng.random(V) ** 3
+        p[rng.random(V) < 0.2] = 0.0
+        p[0] += 1e-3  # never all zero
+        p /= p.sum()
+        bounds = np.cumsum(p) * T
+        expected = np.minimum(np.searchsorted(bounds, np.arange(T), side="left"), V - 1)
+        if expected[0] == expected[-1]:
+            continue  # one word: refused, tested elsewhere
+        table = build_sample_table(p, T)
+        assert table.dtype == np.int32 and np.array_equal(table, expected)

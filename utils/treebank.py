@@ -46,13 +46,19 @@ def build_sample_table(probabilities, tablesize):
     """A table of ``tablesize`` word indices in which word j fills a share probabilities[j].
 
     Entry i is the first word j whose cumulative probability times
-    ``tablesize`` reaches i (the assignment's layout); returns an int array
-    (nondecreasing). Raises DatasetError when the table holds a single word:
-    no negative could then differ from it, and redrawing would never end.
+    ``tablesize`` reaches i (the assignment's layout), or the last word if
+    none does; returns an int32 array (nondecreasing). Raises DatasetError
+    when the table holds a single word: no negative could then differ from
+    it, and redrawing would never end.
     """
+    V = len(probabilities)
     bounds = np.cumsum(probabilities) * tablesize
-    table = np.searchsorted(bounds, np.arange(tablesize), side="left")
-    table = np.minimum(table, len(probabilities) - 1)
+    # Entries i <= bounds[j] hold a word <= j: count them per word, in O(V).
+    upto = np.minimum(np.floor(bounds) + 1, tablesize).astype(np.int64)
+    counts = np.diff(upto, prepend=0)
+    if V:
+        counts[-1] += tablesize - upto[-1]  # rounding: the rest go to the last word
+    table = np.repeat(np.arange(V, dtype=np.int32), counts)
     if table.shape[0] == 0 or table[0] == table[-1]:
         raise DatasetError(
             "the negative-sampling table (%d entries) holds one word only (index %s) of"
