@@ -24,7 +24,7 @@ import os
 import numpy as np
 
 from utils import word2vec_format as w2vformat
-from utils.fileio import atomic_write
+from utils.fileio import atomic_write, npy_bytes
 from utils.utils import normalizeRows
 # The writers and VectorsError are part of this module's interface (train.py uses them).
 from utils.word2vec_format import (VectorsError, read_word2vec,  # noqa: F401
@@ -299,7 +299,8 @@ def save_vectors(outdir, wordVectors, tokens):
     npy_path = os.path.join(outdir, VECTORS_NPY)
     vocab_path = os.path.join(outdir, VOCAB_TXT)
     text_path = os.path.join(outdir, VECTORS_TXT)
-    atomic_write(npy_path, lambda f: np.save(f, wordVectors, allow_pickle=False))
+    data = npy_bytes(wordVectors)
+    atomic_write(npy_path, lambda f: f.write(data))
     save_vocab(vocab_path, words)
     save_word2vec_text(text_path, words, word_vectors(wordVectors))
     return npy_path, vocab_path, text_path

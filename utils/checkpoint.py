@@ -26,7 +26,7 @@ import sys
 
 import numpy as np
 
-from utils.fileio import TEMP_PREFIX, atomic_write, read_regular
+from utils.fileio import TEMP_PREFIX, atomic_write, npy_bytes, read_regular
 
 FORMAT = "word2vec-numpy checkpoint 3"
 MAX_STATE_BYTES = 64 << 20   # a state file is kilobytes; refuse anything absurd
@@ -52,12 +52,6 @@ def _digest(body):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _npy_bytes(array):
-    buf = io.BytesIO()  # in memory first: a full disk then raises a plain ENOSPC
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-    return buf.getvalue()
-
-
 def save(directory, iteration, arrays, state, run_info, keep=3):
     """Write checkpoint ``iteration`` atomically, then keep only the newest ``keep``.
 
@@ -68,7 +62,7 @@ def save(directory, iteration, arrays, state, run_info, keep=3):
     os.makedirs(directory, exist_ok=True)
     described = {}
     for name, array in sorted(arrays.items()):
-        data = _npy_bytes(array)
+        data = npy_bytes(array)
         atomic_write(array_path(directory, name, iteration), lambda f: f.write(data))
         described[name] = {"sha256": hashlib.sha256(data).hexdigest(),
                            "shape": list(array.shape), "dtype": array.dtype.str}

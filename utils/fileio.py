@@ -1,8 +1,11 @@
 """Writing files whole or not at all; reading only regular files of bounded size."""
 
+import io
 import os
 import stat
 import uuid
+
+import numpy as np
 
 TEMP_PREFIX = ".tmp_"  # temporary files are "<prefix><random>.<final name>"
 
@@ -39,6 +42,17 @@ def atomic_write(path, write):
         pass
     finally:
         os.close(fd)
+
+
+def npy_bytes(array):
+    """``array`` as the bytes of an .npy file (no pickle).
+
+    Made in memory, then written with one write(): np.save straight into a
+    file reports a full disk as "N requested and M written", not as ENOSPC.
+    """
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+    return buf.getvalue()
 
 
 # ---- reading: regular files of bounded size only ----------------------------

@@ -250,6 +250,9 @@ def _checked(words, matrix):
     return words, matrix
 
 
+TEXT_ROWS_AT_ONCE = 1024  # rows turned into Python floats at a time
+
+
 def save_word2vec_text(path, words, matrix):
     """Write word2vec text format atomically: ``V D``, then ``word x1 ... xD`` a line.
 
@@ -262,10 +265,12 @@ def save_word2vec_text(path, words, matrix):
 
     def write(f):
         f.write(("%d %d\n" % matrix.shape).encode("utf-8"))
-        for word, row in zip(words, matrix.tolist()):
-            text = " ".join(map(repr, row)) if number is None else " ".join(
-                number % x for x in row)
-            f.write((word + " " + text + "\n").encode("utf-8"))
+        for start in range(0, len(words), TEXT_ROWS_AT_ONCE):  # bounded memory
+            rows = matrix[start:start + TEXT_ROWS_AT_ONCE].tolist()
+            for word, row in zip(words[start:start + TEXT_ROWS_AT_ONCE], rows):
+                text = " ".join(map(repr, row)) if number is None else " ".join(
+                    number % x for x in row)
+                f.write((word + " " + text + "\n").encode("utf-8"))
 
     atomic_write(path, write)
     return path
