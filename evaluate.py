@@ -30,7 +30,7 @@ from utils.analogies import METHODS, evaluate_analogies
 from utils.datafiles import PROJECT_ROOT, DatasetError
 from utils.fileio import atomic_write
 from utils.similarity import evaluate_word_pairs
-from utils.terminal import ProgressLine
+from utils.terminal import ProgressLine, run_command
 from utils.treebank import DEFAULT_PATH, StanfordSentiment
 from utils.wordindex import WordIndex
 from vectors import VECTOR_CHOICES, VectorsError, load
@@ -252,15 +252,8 @@ def run(args):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    try:
-        run(args)
-    except (VectorsError, benchmarks.BenchmarkError, ValueError, OSError) as err:
-        print("error: %s" % err, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return run_command(run, parse_args(argv),
+                       (VectorsError, benchmarks.BenchmarkError, ValueError, OSError))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ cosine similarity with B - A + C (unit vectors; A, B and C left out), so
 import argparse
 import sys
 
+from utils.terminal import run_command
 from vectors import UnknownWordError, VectorsError, add_arguments, load
 
 
@@ -78,15 +79,7 @@ def run(args):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    try:
-        run(args)
-    except (UnknownWordError, VectorsError, OSError) as err:
-        print("error: %s" % err, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return run_command(run, parse_args(argv), (UnknownWordError, VectorsError, OSError))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from vectors import VectorsError, add_arguments, load
+from utils.terminal import run_command
 from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment
+from vectors import VectorsError, add_arguments, load
 
 # sklearn's C is the inverse of the regularisation strength: small C, strong
 # regularisation. Half-decade steps from 1e-4 to 1e4.
@@ -299,15 +300,7 @@ def run(args):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    try:
-        run(args)
-    except (VectorsError, DatasetError, ValueError, OSError) as err:
-        print("error: %s" % err, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
+    return run_command(run, parse_args(argv), (VectorsError, DatasetError, ValueError, OSError))
 
 
 if __name__ == "__main__":

@@ -103,3 +103,17 @@ class StopRequest:
             signal.signal(sig, handler)
         self.previous = {}
         return False
+
+
+def run_command(run, args, errors):
+    """A script's exit code for ``run(args)``: 0 when it succeeds, 1 after one
+    ``error: ...`` line for the expected ``errors`` (a tuple of exception
+    types, whose messages say what to do), 130 after Ctrl-C."""
+    try:
+        run(args)
+    except errors as err:
+        print("error: %s" % err, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
