@@ -15,7 +15,6 @@ from scipy import stats
 
 from engines import compiled
 from engines.batched import BatchedSkipgram, Chunk, KernelGrad, SubsampledCorpus
-from engines.exact import ExactSkipgram
 from sgd import RowSparseGrad, apply_update, sgd
 from tests.conftest import ROOT
 from tests.engine_check import assert_matches_skipgram, windows_of_pairs
@@ -309,31 +308,6 @@ def test_kernels_build_once_then_load_without_numba(tmp_path):
     name = compiled.module_name()
     assert second.stdout.split() == [name, "False"]
     assert [p.name for p in tmp_path.iterdir()] == [name + compiled.SUFFIX]
-
-
-def test_exact_path_is_bit_identical_to_the_wrapper(treebank_dir):
-    def run(make_f):
-        ds = StanfordSentiment(str(treebank_dir), tablesize=10000)
-        random.seed(31415)
-        np.random.seed(9265)
-        V = len(ds.tokens())
-        x = np.concatenate(((np.random.rand(V, 4) - 0.5) / 4, np.zeros((V, 4))))
-        losses = []
-
-        f = make_f(ds)
-
-        def logged(v):
-            loss, grad = f(v)
-            losses.append(loss)
-            return loss, grad
-
-        return sgd(logged, x, 0.3, 60, PRINT_EVERY=10 ** 9), losses
-
-    ref, ref_losses = run(lambda ds: lambda v: word2vec_sgd_wrapper(
-        skipgram, ds.tokens(), v, ds, 5, negSamplingLossAndGradient))
-    fast, fast_losses = run(lambda ds: ExactSkipgram(ds, window=5, K=10))
-    assert fast_losses == ref_losses
-    assert np.array_equal(fast, ref)
 
 
 def test_kernels_fall_back_to_numba_jit_when_they_cannot_be_built(tmp_path):
