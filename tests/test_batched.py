@@ -5,7 +5,6 @@ stream bit for bit."""
 
 import dataclasses
 import os
-import random
 import subprocess
 import sys
 
@@ -20,7 +19,6 @@ from tests.conftest import ROOT
 from tests.engine_check import assert_matches_skipgram, windows_of_pairs
 from utils.gradcheck import gradcheck_naive
 from utils.treebank import CORPUS_COPIES, StanfordSentiment
-from word2vec import negSamplingLossAndGradient, skipgram, word2vec_sgd_wrapper
 
 
 @pytest.fixture
