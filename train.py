@@ -23,10 +23,9 @@ import time
 
 import numpy as np
 
-from engines import kernels
 from engines.huffman import build_huffman
 from engines.trainer import (Checkpoints, Progress, Settings, Trainer, fingerprint,
-                             init_vectors, sampling_tables)
+                             init_vectors, sampling_tables, warm_up)
 from utils import corpus as corpora
 from utils.checkpoint import CheckpointError
 from utils.datafiles import DatasetError
@@ -121,9 +120,9 @@ def check_args(p, args):
         p.error("--checkpoint-every must be a positive number of seconds")
 
 
-def warm_up(say):
+def load_kernels(say):
     """Load the compiled kernels (compiling them the first time: tens of seconds, once)."""
-    worker = threading.Thread(target=kernels.warm_up, daemon=True)
+    worker = threading.Thread(target=warm_up, daemon=True)
     worker.start()
     worker.join(0.5)
     if worker.is_alive():
@@ -172,7 +171,7 @@ def make_trainer(args, vocab, encoded):
 
 def train(args, stop, line):
     """Train (or resume), checkpointing: (trainer, vocab, progress, finished?, seconds)."""
-    warm_up(line.print)
+    load_kernels(line.print)
     vocab, encoded = read_corpus(args, line)
     line.print("Vocabulary: %d words; corpus: %d words in the vocabulary (of %d read)"
                % (len(vocab), len(encoded.ids), encoded.raw_words))

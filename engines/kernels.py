@@ -33,9 +33,10 @@ a job's draws do not depend on which thread runs it or when.
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+from llvmlite import ir
 
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
@@ -68,6 +69,30 @@ def borrow(typingctx, arrays):
             out = builder.insert_value(out, dst._getvalue(), i)
         return out
     return arrays(arrays), codegen
+
+
+@intrinsic
+def prefetch_row(typingctx, matrix, row):
+    """Start loading row ``row`` of a C-ordered matrix into the cache (a hint: no result).
+
+    A negative's row is rarely in the cache when V is large; asked for as soon
+    as it is drawn, the K rows arrive together instead of one after the other.
+    """
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        row = context.cast(builder, args[1], sig.args[1], types.intp)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        start = builder.gep(builder.bitcast(ary.data, i8p),
+                            [builder.mul(row, builder.extract_value(ary.strides, 0))])
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        size = builder.mul(builder.extract_value(ary.shape, 1), ary.itemsize)
+        with cgutils.for_range_slice(builder, cgutils.intp_t(0), size,
+                                     cgutils.intp_t(64)) as (offset, _):
+            builder.call(fn, [builder.gep(start, [offset]), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(matrix, row), codegen
 
 
 def job_seed(seed, job):
@@ -233,7 +258,7 @@ def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E,
 
 @njit(inline="always", **JIT)
 def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, rows,
-                 signs):
+                 signs, syn1):
     """Rows and signs of target o's output step; returns (state, number of rows).
 
     Negative sampling draws K negatives, each redrawn while it equals o (as
@@ -248,6 +273,7 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
             while w == o:
                 state, w = draw_word(state, accept, alias)
             rows[k] = w
+            prefetch_row(syn1, w)
             signs[k] = -1.0
         return state, K + 1
     if loss_kind == HS:
@@ -296,7 +322,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
                 if j == i:
                     continue
                 state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
-                                         points, lengths, rows, signs)
+                                         points, lengths, rows, signs, syn1)
                 _record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
                         n_neg, alpha)
                 totals[0] += skipgram_pair(loss_kind, syn0, syn1, sent[j], sent[i], rows,
@@ -312,7 +338,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
             if m == 0:
                 continue
             state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
-                                     points, lengths, rows, signs)
+                                     points, lengths, rows, signs, syn1)
             _record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
                     alpha)
             totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs,
@@ -366,13 +392,3 @@ def _train_pieces(settings, arrays, tables, scratch, state):
                             state, scratch, totals, trace, trace_alpha)
         done += b - a
 
-
-def warm_up(dtype=np.float32):
-    """Compile (or load from the cache) train_job for vectors of ``dtype``, on a toy job."""
-    V, d = 4, 2
-    vectors = np.zeros((2 * V, d), dtype)
-    tables = (np.ones(V), np.ones(V), np.arange(V, dtype=np.int32), np.zeros((V, 0), np.uint8),
-              np.zeros((V, 0), np.int32), np.zeros(V, np.int32))
-    train_job(np.array([SKIPGRAM, NEG, 1, 1, 0, 1, 1], np.int64), vectors[:V], vectors[V:],
-              np.arange(V, dtype=np.int32), np.array([0, V], np.int64), tables,
-              np.array([0.0, 0.0]), job_seed(0, 0), np.zeros((0, 4), np.int64), np.zeros(0))

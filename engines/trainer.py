@@ -166,6 +166,17 @@ def fingerprint(corpus, words, counts):
     return h.hexdigest()
 
 
+def warm_up(dtype=np.float32):
+    """Compile (or load from numba's cache) kernels.train_job for ``dtype`` on a toy job."""
+    V, d = 4, 2
+    vectors = np.zeros((2 * V, d), dtype)
+    tables = sampling_tables(np.ones(V), None, None, V)
+    kernels.train_job(np.array([kernels.SKIPGRAM, kernels.NEG, 1, 1, 0, 1, 1], np.int64),
+                      vectors[:V], vectors[V:], np.arange(V, dtype=np.int32),
+                      np.array([0, V], np.int64), tables, np.array([0.0, 0.0]),
+                      kernels.job_seed(0, 0), np.zeros((0, 4), np.int64), np.zeros(0))
+
+
 class Trainer:
     """The jobs of a run, starting from ``vectors`` (2V, d): v_w over the output vectors.
 
