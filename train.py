@@ -48,6 +48,25 @@ CHECKPOINT_SECONDS = 60.0   # between checkpoints (and one at the end)
 SOFTMAX_MAX_VOCAB = 10000   # full softmax costs O(V d) per pair: refused above this
 
 
+# The numeric options: (flag, type, default, metavar, help).
+NUMERIC_OPTIONS = [
+    ("--min-count", int, MIN_COUNT, "N", "drop words seen fewer than N times"),
+    ("--max-vocab", int, None, "N", "keep only the N most frequent words (default: all)"),
+    ("--sample", float, SAMPLE, "T", "subsampling threshold of frequent words, 0 for none"),
+    ("--negative", int, NEGATIVE, "K", "negatives per pair, with --loss neg"),
+    ("--ns-exponent", float, NS_EXPONENT, "X", "negatives are drawn proportional to count**X"),
+    ("--window", int, WINDOW, "N", "largest window; each centre's is drawn from 1..N"),
+    ("--dim", int, DIM, "D", "vector size"),
+    ("--epochs", int, EPOCHS, "N", "passes over the corpus"),
+    ("--alpha", float, None, "A", "first learning rate (default 0.025 skip-gram, 0.05 CBOW)"),
+    ("--min-alpha", float, MIN_ALPHA, "A", "last learning rate; alpha falls linearly to it"),
+    ("--seed", int, SEED, "S", "random seed"),
+    ("--workers", int, os.cpu_count() or 1, "N",
+     "training threads (default: the cores, %(default)s); 1 worker: reproducible bit for bit"),
+    ("--checkpoint-every", float, CHECKPOINT_SECONDS, "S", "seconds between checkpoints"),
+]
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="Train word2vec (skip-gram or CBOW; negative sampling, hierarchical"
@@ -60,38 +79,16 @@ def parse_args(argv=None):
                      " Treebank's sentences (the folder of datasetSentences.txt)")
     p.add_argument("--outdir", required=True, metavar="DIR", help="where everything goes")
     p.add_argument("--lowercase", action="store_true", help="lower-case the text first")
-    p.add_argument("--min-count", type=int, default=MIN_COUNT, metavar="N",
-                   help="drop words seen fewer than N times (default %(default)s)")
-    p.add_argument("--max-vocab", type=int, default=None, metavar="N",
-                   help="keep only the N most frequent words (default: all)")
-    p.add_argument("--sample", type=float, default=SAMPLE, metavar="T",
-                   help="subsampling threshold of frequent words, 0 for none"
-                        " (default %(default)s)")
-    p.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram")
+    p.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram",
+                   help="default %(default)s")
     p.add_argument("--loss", choices=("neg", "hs", "softmax"), default="neg",
                    help="negative sampling, hierarchical softmax or full softmax (only for"
                         " vocabularies up to %d words; default %%(default)s)"
                         % SOFTMAX_MAX_VOCAB)
-    p.add_argument("--negative", type=int, default=NEGATIVE, metavar="K",
-                   help="negatives per pair, with --loss neg (default %(default)s)")
-    p.add_argument("--ns-exponent", type=float, default=NS_EXPONENT, metavar="X",
-                   help="negatives are drawn proportional to count**X (default %(default)s)")
-    p.add_argument("--window", type=int, default=WINDOW, metavar="N",
-                   help="largest window; each centre's is drawn from 1..N (default %(default)s)")
-    p.add_argument("--dim", type=int, default=DIM, metavar="D",
-                   help="vector size (default %(default)s)")
-    p.add_argument("--epochs", type=int, default=EPOCHS, metavar="N",
-                   help="passes over the corpus (default %(default)s)")
-    p.add_argument("--alpha", type=float, default=None, metavar="A",
-                   help="first learning rate (default 0.025 skip-gram, 0.05 CBOW)")
-    p.add_argument("--min-alpha", type=float, default=MIN_ALPHA, metavar="A",
-                   help="last learning rate; alpha falls linearly to it (default %(default)s)")
-    p.add_argument("--seed", type=int, default=SEED, help="random seed (default %(default)s)")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
-                   help="training threads (default: the cores, %(default)s); a run with 1"
-                        " worker is reproducible bit for bit")
-    p.add_argument("--checkpoint-every", type=float, default=CHECKPOINT_SECONDS,
-                   metavar="S", help="seconds between checkpoints (default %(default)s)")
+    for flag, kind, default, metavar, text in NUMERIC_OPTIONS:
+        if default is not None and "default" not in text:
+            text += " (default %(default)s)"
+        p.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
     p.add_argument("--no-resume", action="store_true", help="start fresh; earlier"
                    " checkpoints are moved aside, not deleted")
     args = p.parse_args(argv)
