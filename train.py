@@ -149,7 +149,7 @@ def read_corpus(args, line):
 
 
 def make_trainer(args, vocab, encoded):
-    """The Trainer, its vectors initialised as word2vec C does, and the run's identity."""
+    """The Trainer (its start: trainer.init_vectors) and the run's identity for checkpoints."""
     V = len(vocab)
     negatives = (corpora.negative_cum_table(vocab.counts, args.ns_exponent)
                  if args.loss == "neg" else None)
@@ -233,7 +233,7 @@ def main(argv=None):
                 print("Interrupted (%s): checkpoint saved in %s; run the same command again"
                       " to resume." % (stop.requested, os.path.join(args.outdir, "checkpoints")))
                 return 130
-            print("training took %.1f s" % seconds)
+            print("training took %.2f s" % seconds)
             print("Saved %s" % ", ".join(write_outputs(args.outdir, trainer, vocab, progress)))
     except (corpora.CorpusError, DatasetError, CheckpointError, OutputError,
             TrainingDiverged) as err:
