@@ -75,8 +75,9 @@ def parse_args(argv=None):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--corpus", metavar="FILE", help="UTF-8 text, one sentence or document"
                      " per line, words separated by whitespace (.gz/.bz2 read directly)")
-    src.add_argument("--sst", metavar="DIR", help="train on the Stanford Sentiment"
-                     " Treebank's sentences (the folder of datasetSentences.txt)")
+    src.add_argument("--sst", metavar="DIR", nargs="?", const="",
+                     help="train on the Stanford Sentiment Treebank's sentences (the folder"
+                          " of datasetSentences.txt; default: where get_datasets.sh puts it)")
     p.add_argument("--outdir", required=True, metavar="DIR", help="where everything goes")
     p.add_argument("--lowercase", action="store_true", help="lower-case the text first")
     p.add_argument("--model", choices=("skipgram", "cbow"), default="skipgram",
@@ -129,7 +130,7 @@ def load_kernels(say):
 
 def read_corpus(args, line):
     """(vocabulary, encoded corpus) of --corpus or --sst, with a progress line."""
-    source = args.corpus if args.corpus else corpora.treebank_sentences(args.sst)
+    source = args.corpus if args.corpus else corpora.treebank_sentences(args.sst or None)
 
     def shown(what):
         return lambda done, total: line.show("%s %s: %.0f%%" % (what, args.corpus,
