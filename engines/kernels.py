@@ -36,7 +36,8 @@ import numpy as np
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
-from llvmlite import ir
+
+ir = cgutils.ir               # llvmlite's IR builder, as numba's code generation uses it
 
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
