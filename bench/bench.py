@@ -14,9 +14,13 @@ Prints figures measured in this one run, and every target with "met" or "missed"
    V = 20,000 against 200,000 (should be flat) and d = 10, 100, 300 (should
    grow at most linearly).
 3. ``python sentiment.py --vectors DIR`` on run.py's vectors: wall time.
+4. The general trainer (train.py) against gensim: words/s at d = 10, 100, 300
+   with 1 and 2 workers, cost per word against V and d, peak memory; this
+   section lives in bench/bench_train.py (its docstring says what it measures).
 
 The figures depend on the machine's load, printed at the start and the end:
-run it on an idle machine. Not run by the tests (about two minutes).
+run it on an idle machine. Not run by the tests (about two minutes, and about
+two more for the train.py section).
 """
 
 import argparse
@@ -28,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import bench_train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -219,9 +225,7 @@ def section_sentiment(args, targets, outdir):
     targets.check("sentiment.py under 15 s", "%.1f s" % wall, wall < 15)
 
 
-# The general trainer's words/s (train.py against gensim at d = 10, 100, 300) is
-# the next section: a function printing its figures and checking its targets.
-SECTIONS = ("run.py", "scaling", "sentiment")
+SECTIONS = ("run.py", "scaling", "sentiment", "train.py")
 
 
 def main():
@@ -232,13 +236,15 @@ def main():
                         help="alternating rounds of run.py and gensim (default %(default)s)")
     parser.add_argument("--only", choices=SECTIONS, nargs="+", default=SECTIONS,
                         help="run only these sections")
+    bench_train.add_options(parser)
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         kind, rest = args.worker[0], [int(a) if a.isdigit() else a for a in args.worker[1:]]
         print(json.dumps(worker_gensim(*rest) if kind == "gensim" else worker_scaling(*rest)))
         return 0
-    if not os.path.isfile(os.path.join(args.data, "datasetSentences.txt")):
+    treebank = set(args.only) - {"train.py"}       # the sections that read the treebank
+    if treebank and not os.path.isfile(os.path.join(args.data, "datasetSentences.txt")):
         print("error: no treebank in %s; run `sh %s` or pass --data DIR"
               % (args.data, os.path.join(ROOT, "get_datasets.sh")), file=sys.stderr)
         return 1
@@ -254,6 +260,8 @@ def main():
             section_scaling(args, targets)
         if "sentiment" in args.only and "run.py" in args.only:
             section_sentiment(args, targets, outdir)
+        if "train.py" in args.only:
+            bench_train.section_train(args, targets, scratch, run_process)
     print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
     missed = [what for what, _, met in targets.rows if not met]
     print("%d of %d targets met%s" % (len(targets.rows) - len(missed), len(targets.rows),
