@@ -220,10 +220,11 @@ def place_labels(ax, points, texts, gap=5.0, margin=2.0):
 
 # ---- training loss ---------------------------------------------------------------
 
-def plot_loss_curve(history, path):
-    """Save a PNG of the training loss: ``history`` is a list of (iteration, loss).
+def plot_loss_curve(history, path, xlabel="iteration", title="Skip-gram training loss"):
+    """Save a PNG of the training loss: ``history`` is a list of (x, loss).
 
-    The loss is the moving average SGD prints. Returns ``path``.
+    x is the iteration (run.py) or the epoch (train.py), as ``xlabel`` says;
+    the loss is the moving average the trainer prints. Returns ``path``.
     """
     history = list(history)
     if not history:
@@ -231,9 +232,9 @@ def plot_loss_curve(history, path):
     iterations, losses = zip(*history)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot(iterations, losses, color="tab:blue")
-    ax.set_xlabel("iteration")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("loss (moving average)")
-    ax.set_title("Skip-gram training loss")
+    ax.set_title(title)
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)

@@ -46,6 +46,8 @@ MIN_ALPHA = 0.0001          # the last one
 SEED = 1
 CHECKPOINT_SECONDS = 60.0   # between checkpoints (and one at the end)
 SOFTMAX_MAX_VOCAB = 10000   # full softmax costs O(V d) per pair: refused above this
+LOSS_TITLES = {"skipgram": "Skip-gram", "cbow": "CBOW", "neg": "negative sampling",
+               "hs": "hierarchical softmax", "softmax": "full softmax"}
 
 
 # The numeric options: (flag, type, default, metavar, help).
@@ -207,7 +209,7 @@ def write_outputs(outdir, trainer, vocab, progress):
     """vectors.txt, vectors.bin, vocab.txt, wordVectors.npy, loss_curve.png; their paths."""
     import vectors as vectors_io
     import plots
-    from utils.fileio import atomic_write
+    from utils.fileio import atomic_write, npy_bytes
     V = len(vocab)
     paths = [os.path.join(outdir, name) for name in
              ("vectors.txt", "vectors.bin", "vocab.txt", "wordVectors.npy", "loss_curve.png")]
@@ -215,10 +217,15 @@ def write_outputs(outdir, trainer, vocab, progress):
     vectors_io.save_word2vec_text(paths[0], vocab.words, v)
     vectors_io.save_word2vec_binary(paths[1], vocab.words, v)
     vectors_io.save_vocab(paths[2], vocab.words, vocab.counts)
-    atomic_write(paths[3], lambda f: np.save(f, trainer.vectors, allow_pickle=False))
-    if progress.history:
-        plots.plot_loss_curve(progress.history, paths[4])
-    else:
+    data = npy_bytes(trainer.vectors)
+    atomic_write(paths[3], lambda f: f.write(data))
+    try:  # the vectors are saved: a figure that cannot be drawn is only a warning
+        plots.plot_loss_curve(progress.history, paths[4], xlabel="epoch",
+                              title="%s + %s training loss" % (
+                                  LOSS_TITLES[trainer.s.model], LOSS_TITLES[trainer.s.loss]))
+    except Exception as err:
+        print("warning: could not draw %s (%s: %s); the vectors are saved"
+              % (paths[4], type(err).__name__, err), file=sys.stderr)
         paths.pop()
     return paths
 

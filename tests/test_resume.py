@@ -32,9 +32,9 @@ ENV = dict(os.environ, PYTHONUNBUFFERED="1")  # lines reach the pipe as they are
 TIMEOUT = 300
 
 # path -> (extra options, iterations, checkpoint every): long enough (~1 s of
-# training) to be killed mid-way; the batched run crosses its 500-iteration
-# sampling chunks.
-PATHS = {"batched": ([], 3000, 100), "exact": (["--exact"], 1200, 100)}
+# training, the compiled batched engine being some 50 us an iteration) to be
+# killed mid-way; the batched run crosses its 500-iteration sampling chunks.
+PATHS = {"batched": ([], 20000, 500), "exact": (["--exact"], 1200, 100)}
 
 
 def _args(data, outdir, iterations, every, *extra):
@@ -187,7 +187,8 @@ def test_killed_at_random_moments_resumes_bit_identical(sst, reference, tmp_path
         starts.append(start)
     assert sum(rc == -signal.SIGKILL for rc, _, _ in segments) >= 3  # really killed mid-way
     assert any(0 < s < n for s in starts)  # and really resumed from a checkpoint
-    assert _iter_lines(segments[-1][1])[-1] == ref_lines[-1]
+    # The last line was printed by the run that got there (a killed one may have).
+    assert ref_lines[-1] in [line for _, lines, _ in segments for line in _iter_lines(lines)]
     assert np.array_equal(_params(out, n), ref_params)
     assert checkpoint.list_iterations(str(out)) == [n, n - every, n - 2 * every]
     assert _no_temporary_files(out)

@@ -274,12 +274,13 @@ def test_missing_file_message_names_the_script_from_anywhere(tmp_path, monkeypat
     with pytest.raises(DatasetError) as err:
         StanfordSentiment(str(missing)).tokens()
     assert str(err.value) == ("The sentence file %s was not found; run `sh get_datasets.sh`"
-                              " (or pass --data DIR) to get it"
+                              " to get it (or name the folder that holds it: run.py --data"
+                              " DIR, train.py --sst DIR)"
                               % (missing / "datasetSentences.txt"))
     monkeypatch.chdir(str(tmp_path))
     with pytest.raises(DatasetError) as err:
         StanfordSentiment(str(missing)).tokens()
-    assert "run `sh %s` (or pass" % (ROOT / "get_datasets.sh") in str(err.value)
+    assert "run `sh %s` to get it" % (ROOT / "get_datasets.sh") in str(err.value)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")

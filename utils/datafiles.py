@@ -33,7 +33,8 @@ def get_datasets_command():
 
 def get_data_hint():
     """What to do about a missing treebank file."""
-    return "run `%s` (or pass --data DIR) to get it" % get_datasets_command()
+    return ("run `%s` to get it (or name the folder that holds it: run.py --data DIR,"
+            " train.py --sst DIR)" % get_datasets_command())
 
 
 def numbered_lines(path, what, hint=None):
