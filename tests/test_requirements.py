@@ -58,6 +58,7 @@ def imports(paths):
 def third_party(paths):
     """{distribution name: modules} of the non-stdlib, non-project imports of these files."""
     local = {p.stem for p in ROOT.glob("*.py")} | {p.parent.name for p in ROOT.glob("*/__init__.py")}
+    local |= {p.stem for p in ROOT.glob("bench/*.py")}  # the benchmarks import each other
     dists = packages_distributions()
     found = {}
     for module in imports(paths):
