@@ -140,6 +140,12 @@ def check_trainable(dataset, path, engine=None):
             "%s: the corpus is too small to train on (%d words): subsampling drops frequent"
             " words, as word2vec does, and leaves no sentence of two words"
             % (sentences_file, sum(len(s) for s in dataset.sentences())))
+    if hasattr(engine, "corpus") and not engine.corpus.has_pairs():
+        raise DatasetError(
+            "%s: no (centre, context) pair can be drawn: after subsampling (frequent words"
+            " dropped, as word2vec does) each of the %d sentences left repeats a single"
+            " word, and a word is not its own context; use a larger corpus with sentences of"
+            " different words" % (sentences_file, len(engine.corpus)))
 
 
 def train(args, config):

@@ -73,6 +73,16 @@ class SubsampledCorpus:
     def __len__(self):
         return self.lengths.shape[0]
 
+    def has_pairs(self):
+        """Whether some window can have a context: two different words side by side.
+
+        Without such a pair every window is drawn again forever (a word is not
+        its own context); with one, a window of size 1 there has a context.
+        """
+        differs = self.ids[1:] != self.ids[:-1]
+        differs[self.starts[1:] - 1] = False  # not across a sentence boundary
+        return bool(differs.any())
+
 
 @dataclass(frozen=True)
 class Chunk:

@@ -319,3 +319,15 @@ def test_kernels_fall_back_to_numba_jit_when_they_cannot_be_built(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "SimpleNamespace"
     assert "cannot write the kernels" in r.stderr and "just in time" in r.stderr
+
+
+def test_has_pairs_needs_two_different_words_side_by_side(dataset):
+    corpus = BatchedSkipgram(dataset).corpus
+    assert corpus.has_pairs()  # the fixture corpus
+    # Two sentences "3 3" and "4 4": different words, but never side by side.
+    corpus.ids = np.array([3, 3, 4, 4], dtype=np.int32)
+    corpus.lengths = np.array([2, 2], dtype=np.int32)
+    corpus.starts = np.array([0, 2], dtype=np.int32)
+    assert not corpus.has_pairs()
+    corpus.ids = np.array([3, 3, 4, 3], dtype=np.int32)
+    assert corpus.has_pairs()

@@ -244,3 +244,22 @@ def test_a_figure_that_fails_is_a_warning(treebank_dir, tmp_path, monkeypatch, c
     assert captured.out.splitlines()[-1] == "Saved " + ", ".join(
         str(out / n) for n in OUTPUTS[1:])
     assert checkpoint.list_iterations(str(out)) == [40, 20]
+
+
+@pytest.mark.parametrize("path", [[], ["--exact"]], ids=["batched", "exact"])
+def test_corpus_subsampled_to_one_word_sentences_is_an_error_not_a_hang(tmp_path, path):
+    # Issue 13's corpus: "z y" holds the only pair, and subsampling (z and y are
+    # each half of the corpus) drops one of its words; sampling must not loop.
+    data = tmp_path / "sst"
+    data.mkdir()
+    lines = ["z " * 1000, "y " * 1000, "z y"]
+    (data / "datasetSentences.txt").write_text(
+        "sentence_index\tsentence\n" + "".join("%d\t%s\n" % (i + 1, s.strip())
+                                               for i, s in enumerate(lines)))
+    (data / "datasetSplit.txt").write_text("sentence_index,splitset_label\n1,1\n2,1\n3,1\n")
+    r = subprocess.run([sys.executable, str(ROOT / "run.py"),
+                        *_args(data, tmp_path / "out", 100, 50, *path)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    msg = _one_clear_line(r.stderr)
+    assert "no (centre, context) pair can be drawn" in msg and "repeats a single word" in msg
