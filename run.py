@@ -30,7 +30,7 @@ from utils.datafiles import MAX_FILE_BYTES
 from utils.fileio import read_regular
 from utils.outdir import OutputError, OutputLock, explain
 from utils.session import TrainingDiverged, TrainingSession
-from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment
+from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment, no_pair_error
 
 # ---- config: the assignment's settings --------------------------------------
 DIM = 10                 # d, the size of the word vectors
@@ -141,11 +141,7 @@ def check_trainable(dataset, path, engine=None):
             " words, as word2vec does, and leaves no sentence of two words"
             % (sentences_file, sum(len(s) for s in dataset.sentences())))
     if hasattr(engine, "corpus") and not engine.corpus.has_pairs():
-        raise DatasetError(
-            "%s: no (centre, context) pair can be drawn: after subsampling (frequent words"
-            " dropped, as word2vec does) each of the %d sentences left repeats a single"
-            " word, and a word is not its own context; use a larger corpus with sentences of"
-            " different words" % (sentences_file, len(engine.corpus)))
+        raise no_pair_error(sentences_file, len(engine.corpus))
 
 
 def train(args, config):

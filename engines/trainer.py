@@ -360,10 +360,7 @@ class Checkpoints:
 
     def set_aside(self):
         """Move earlier checkpoints to a superseded-<time> folder; returns it (or None)."""
-        its = checkpoint.list_iterations(self.directory)
-        paths = [checkpoint.state_path(self.directory, i) for i in its] + \
-            [checkpoint.array_path(self.directory, "vectors", i) for i in its]
-        return set_aside(self.directory, paths)
+        return set_aside(self.directory, checkpoint.all_files(self.directory, ["vectors"]))
 
     def save(self, jobs):
         """Checkpoint after ``jobs`` jobs (no job may be running)."""

@@ -112,6 +112,13 @@ def list_iterations(directory):
     return sorted(found, reverse=True)
 
 
+def all_files(directory, names):
+    """Every file of every checkpoint in ``directory``: state files, then the arrays ``names``."""
+    its = list_iterations(directory)
+    return [state_path(directory, it) for it in its] + \
+        [array_path(directory, name, it) for name in names for it in its]
+
+
 def remove_partial_files(directory):
     """Delete the temporary files a killed save left behind; returns how many.
 

@@ -206,9 +206,7 @@ class TrainingSession:
 
     def _set_aside_old(self):
         old = checkpoint.list_iterations(self.directory)
-        paths = [checkpoint.state_path(self.directory, it) for it in old] + \
-            [checkpoint.array_path(self.directory, "params", it) for it in old]
-        target = set_aside(self.directory, paths)
+        target = set_aside(self.directory, checkpoint.all_files(self.directory, ["params"]))
         if target:
             self.print("Starting fresh: moved %d earlier checkpoint(s) to %s"
                        % (len(old), target))

@@ -69,6 +69,16 @@ def build_sample_table(probabilities, tablesize):
     return table
 
 
+def no_pair_error(sentences_file, kept):
+    """The DatasetError for a subsampled corpus of ``kept`` one-word sentences (both
+    training paths raise it: no window can have a context, so sampling would not end)."""
+    return DatasetError(
+        "%s: no (centre, context) pair can be drawn: after subsampling (frequent words"
+        " dropped, as word2vec does) each of the %d sentences left repeats a single word,"
+        " and a word is not its own context; use a larger corpus with sentences of"
+        " different words" % (sentences_file, kept))
+
+
 class StanfordSentiment:
     """The Stanford Sentiment Treebank as the word2vec assignment reads it.
 
@@ -250,11 +260,7 @@ class StanfordSentiment:
                 " dropped, as word2vec does) left no sentence of two words; use a larger"
                 " corpus" % where)
         if not any(len(set(s)) > 1 for s in allsent):
-            raise DatasetError(
-                "%s: no (centre, context) pair can be drawn: after subsampling (frequent"
-                " words dropped, as word2vec does) each of the %d sentences left repeats a"
-                " single word, and a word is not its own context; use a larger corpus with"
-                " sentences of different words" % (where, len(allsent)))
+            raise no_pair_error(where, len(allsent))
         self._has_pairs = True
 
     # ---- negative sampling ----------------------------------------------
