@@ -33,7 +33,7 @@ from utils.similarity import evaluate_word_pairs
 from utils.terminal import ProgressLine, run_command
 from utils.treebank import DEFAULT_PATH, StanfordSentiment
 from utils.wordindex import WordIndex
-from vectors import VECTOR_CHOICES, VectorsError, load
+from vectors import VectorsError, add_arguments, load
 
 DEFAULT_BENCHMARKS = os.path.join(PROJECT_ROOT, "utils", "datasets", "benchmarks")
 DEFAULT_RESTRICT = 30000  # word2vec's compute-accuracy: the 30,000 most frequent words
@@ -50,14 +50,7 @@ def parse_args(argv=None):
                     " as in gensim's evaluators (whatever their case, the most frequent"
                     " variant's vector), so the numbers equal gensim's. Prints a table,"
                     " saves a bar chart beside the vectors, and --json FILE.")
-    parser.add_argument("--vectors", required=True, metavar="PATH",
-                        help="a folder saved by run.py (wordVectors.npy and vocab.txt) or"
-                             " train.py, or a word2vec text or binary file (gensim's,"
-                             " word2vec C's, fastText's .vec)")
-    parser.add_argument("--vector", choices=VECTOR_CHOICES, default=None,
-                        help="which vector of a word: v (centre), u (outside), sum or concat"
-                             " ([v, u]); a word2vec file has only v (default: concat where"
-                             " both exist, as vectors.txt and sentiment.py, else v)")
+    add_arguments(parser, default=None)  # --vectors PATH (required), --vector
     parser.add_argument("--benchmarks", default=DEFAULT_BENCHMARKS, metavar="DIR",
                         help="folder holding wordsim353.tsv, simlex999.txt and"
                              " questions-words.txt (or the official combined.tab,"
