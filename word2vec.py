@@ -168,12 +168,9 @@ def neg_sampling_core(center, targets):
     return loss, grad_center, dscores
 
 
-def target_gradients(dscores, center, out=None):
-    """dJ/du for each target of each pair, (B, K + 1, d): dscores[b, k] * v_c[b].
-
-    ``out``, if given, is a (B, K + 1, d) array to write into.
-    """
-    return np.multiply(dscores[:, :, None], center[:, None, :], out=out)
+def target_gradients(dscores, center):
+    """dJ/du for each target of each pair, (B, K + 1, d): dscores[b, k] * v_c[b]."""
+    return dscores[:, :, None] * center[:, None, :]
 
 
 def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset,
