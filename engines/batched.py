@@ -142,8 +142,8 @@ class BatchedSkipgram:
         self.V = len(dataset.tokens())
         self.kernels = kernels if kernels is not None else compiled.load()
         self.corpus = SubsampledCorpus(dataset, self._rng(0), kernels=self.kernels)
-        self.table = build_sample_table(dataset.sampling_probabilities(),
-                                        dataset.tablesize).astype(np.int32)
+        self.table = np.asarray(build_sample_table(dataset.sampling_probabilities(),
+                                                   dataset.tablesize), dtype=np.int32)
         self.iteration = 0
         self._slot_of_row = np.full(2 * self.V, -1, dtype=np.int32)  # the kernel's scratch
         self._chunk = None
