@@ -166,8 +166,13 @@ def train(args, config):
     # Overflow only ever shows up as a NaN or infinite loss, which the session
     # reports itself: no RuntimeWarnings on top of that message.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        wordVectors = sgd(engine, wordVectors, args.step, args.iterations, None, True,
-                          PRINT_EVERY=PRINT_EVERY, hooks=session)
+        if config["path"] == "batched":  # sgd's loop, ten iterations a compiled call
+            from engines.block_sgd import sgd_in_blocks
+            wordVectors = sgd_in_blocks(engine, wordVectors, args.step, args.iterations,
+                                        PRINT_EVERY, session, args.checkpoint_every)
+        else:
+            wordVectors = sgd(engine, wordVectors, args.step, args.iterations, None, True,
+                              PRINT_EVERY=PRINT_EVERY, hooks=session)
     print("sanity check: cost at convergence should be around or below %d" % TARGET_LOSS)
     print(verdict(session.history, args.iterations))
     print("training took %d seconds" % (time.time() - startTime))

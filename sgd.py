@@ -88,6 +88,11 @@ class SgdHooks:
         pass
 
 
+def smoothed_loss(exploss, loss):
+    """The printed loss: a moving average, 0.95 old + 0.05 new (first: the loss itself)."""
+    return loss if exploss is None else 0.95 * exploss + 0.05 * loss
+
+
 def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVERY=10, *,
         hooks=None):
     """Minimise f by stochastic gradient descent.
@@ -116,7 +121,7 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
             x = apply_update(x, grad, step)
             x = postprocessing(x)
             if it % PRINT_EVERY == 0:
-                exploss = loss if exploss is None else 0.95 * exploss + 0.05 * loss
+                exploss = smoothed_loss(exploss, loss)
                 hooks.print("iter %d: %f" % (it, exploss))
             if it % ANNEAL_EVERY == 0:
                 step *= 0.5

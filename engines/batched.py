@@ -150,8 +150,11 @@ class BatchedSkipgram:
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._ahead = None  # (chunk number, future) being sampled in the background
         k = self.kernels
-        self._by_dtype = {np.dtype(np.float64): (k.batch_loss_grad_f8, k.sgd_rows_f8),
-                          np.dtype(np.float32): (k.batch_loss_grad_f4, k.sgd_rows_f4)}
+        self._by_dtype = {np.dtype(np.float64): (k.batch_loss_grad_f8, k.sgd_rows_f8,
+                                                 k.train_block_f8_d10 if self.dim == 10
+                                                 else k.train_block_f8),
+                          np.dtype(np.float32): (k.batch_loss_grad_f4, k.sgd_rows_f4,
+                                                 k.train_block_f4)}
 
     def _rng(self, *key):
         """An independent Generator for (seed, key): chunk k uses key (1, k)."""
@@ -260,11 +263,18 @@ class BatchedSkipgram:
                          " got %s%s" % (x.dtype, "" if x.flags.c_contiguous
                                         else " (not contiguous: use np.ascontiguousarray)"))
 
-    def __call__(self, x):
+    def _kernels_for(self, x):
+        """(loss_grad, update, train_block) for x; a clear error for anything else.
+
+        The built kernels check no type: x's is checked here.
+        """
         kernels = self._by_dtype.get(x.dtype)
         if kernels is None or x.shape != (2 * self.V, self.dim) or not x.flags.c_contiguous:
             self._check(x)
-        loss_grad, update = kernels  # the built kernels check no type: x's is checked here
+        return kernels
+
+    def __call__(self, x):
+        loss_grad, update, _ = self._kernels_for(x)
         chunk = self._chunk_for(self.iteration)
         j = self.iteration - chunk.start
         loss, rows, grad = loss_grad(x, self.V, chunk.centers, chunk.targets,
@@ -272,3 +282,25 @@ class BatchedSkipgram:
                                      self._slot_of_row, float(self.batch))
         self.iteration += 1
         return loss, KernelGrad(rows, grad, update, x.dtype)
+
+    def steps_left_in_chunk(self):
+        """How many iterations ``train_block`` can run from here in one call."""
+        return self.chunk_iterations - self.iteration % self.chunk_iterations
+
+    def train_block(self, x, step, n):
+        """n iterations of sgd at once: f(x), then x -= step * gradient, n times.
+
+        Bit for bit what n calls of this engine and of the gradient's ``apply``
+        do, in one compiled call. n <= steps_left_in_chunk(). Returns the n
+        losses (n,); x is updated in place.
+        """
+        _, _, block = self._kernels_for(x)
+        chunk = self._chunk_for(self.iteration)
+        j = self.iteration - chunk.start
+        if not 0 < n <= chunk.pair_bounds.shape[0] - 1 - j:
+            raise ValueError("train_block: %d iterations do not fit in the sampled chunk (%d"
+                             " left)" % (n, chunk.pair_bounds.shape[0] - 1 - j))
+        losses = block(x, self.V, chunk.centers, chunk.targets, chunk.pair_bounds, j, j + n,
+                       float(step), float(self.batch), self._slot_of_row)
+        self.iteration += n
+        return losses

@@ -33,7 +33,7 @@ import types
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(HERE, "batched_kernels.py")
+SOURCES = [os.path.join(HERE, name) for name in ("batched_kernels.py", "prefetch.py")]
 ROOT = os.path.dirname(HERE)
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
@@ -45,9 +45,11 @@ def kernel_dir():
 
 
 def module_name():
-    """_batched_kernels_<hash>: the source, NumPy's version and the interpreter decide it."""
-    with open(SOURCE, "rb") as f:
-        key = hashlib.sha256(f.read())
+    """_batched_kernels_<hash>: the sources, NumPy's version and the interpreter decide it."""
+    key = hashlib.sha256()
+    for source in SOURCES:
+        with open(source, "rb") as f:
+            key.update(f.read())
     key.update(("%s|%s|%s" % (np.__version__, sys.implementation.cache_tag,
                               platform.machine())).encode())
     return "_batched_kernels_" + key.hexdigest()[:16]

@@ -1,0 +1,52 @@
+"""``sgd``'s loop for an engine that runs many iterations in one compiled call.
+
+``sgd_in_blocks(engine, x, step, iterations, PRINT_EVERY, hooks)`` is
+``sgd.sgd(engine, x, step, iterations, PRINT_EVERY=PRINT_EVERY, hooks=hooks)``
+for the batched engine, bit for bit: the same updates, ``iter`` lines,
+annealing, checkpoints and stops. Only the iterations between two events
+(a print, an annealing, a checkpoint, the end of a sampled chunk) run as one
+call of the engine's ``train_block`` instead of one Python round trip each,
+which was a fifth of an iteration's time. tests/test_block_sgd.py proves the two equal.
+"""
+
+import math
+
+from sgd import ANNEAL_EVERY, smoothed_loss
+
+
+def block_length(it, iterations, every, chunk_left):
+    """Iterations to run after ``it`` before the next event: the next multiple of any
+    of ``every``, the last iteration, or the end of the engine's chunk."""
+    n = min(iterations - it, chunk_left)
+    for period in every:
+        n = min(n, period - it % period)
+    return n
+
+
+def sgd_in_blocks(engine, x0, step, iterations, PRINT_EVERY, hooks, save_every):
+    """Train as ``sgd`` does with ``engine`` as f and the update done by the engine.
+
+    engine -- a BatchedSkipgram (``train_block``, ``steps_left_in_chunk``)
+    hooks -- sgd's hooks (utils.session.TrainingSession); save_every -- its
+             checkpoint period, so that a block ends where it saves
+    Returns x, as sgd does.
+    """
+    with hooks:
+        it, x, step, exploss = hooks.start(x0, step, iterations)
+        every = (PRINT_EVERY, ANNEAL_EVERY, save_every)
+        while it < iterations:
+            n = block_length(it, iterations, every, engine.steps_left_in_chunk())
+            losses = engine.train_block(x, step, n)
+            bad = next((i for i, loss in enumerate(losses) if not math.isfinite(loss)), None)
+            if bad is not None:  # the hook says so, for the first such iteration
+                hooks.on_step(it + bad + 1, x, float(losses[bad]), step, exploss)
+            it += n
+            loss = float(losses[-1])  # within a block nothing is printed nor saved
+            if it % PRINT_EVERY == 0:
+                exploss = smoothed_loss(exploss, loss)
+                hooks.print("iter %d: %f" % (it, exploss))
+            if it % ANNEAL_EVERY == 0:
+                step *= 0.5
+            hooks.on_step(it, x, loss, step, exploss)
+        hooks.finish(iterations, x, step, exploss)
+    return x
