@@ -44,7 +44,6 @@ def test_labels_inside_the_axes_and_apart(name, wordVectors):
         assert box.width > 10 and box.height > 5  # drawn at a readable size
     for (a, box_a), (b, box_b) in itertools.combinations(zip(texts, boxes), 2):
         assert not box_a.overlaps(box_b), "%s: %r overlaps %r" % (name, a, b)
-    plots.plt.close(fig)
 
 
 def test_a_far_outlier_does_not_squeeze_the_rest():
@@ -60,7 +59,6 @@ def test_a_far_outlier_does_not_squeeze_the_rest():
     # ... and the outlier is still shown, at the edge, its coordinates in its label.
     label = texts[hail].get_text()
     assert label.startswith("hail (") and "%.2g" % coord[hail, 0] in label
-    plots.plt.close(fig)
 
 
 def test_axes_say_what_they_show_and_groups_have_colours():
@@ -77,7 +75,6 @@ def test_axes_say_what_they_show_and_groups_have_colours():
     assert colours["great"] == colours["sweet"] == plots.GROUP_COLOURS["positive"]
     assert colours["boring"] == colours["dumb"] == plots.GROUP_COLOURS["negative"]
     assert colours["tea"] == colours["king"] == plots.GROUP_COLOURS["other"]
-    plots.plt.close(fig)
 
 
 def test_projection_is_the_centred_svd():
