@@ -18,6 +18,10 @@ from numba import njit
 
 from engines.prefetch import prefetch_row
 
+# Rows are prefetched this many pairs ahead: enough for a row from main memory
+# to arrive in time (d = 300 rows at V = 20k), not so far that the cache drops it.
+PREFETCH_AHEAD = 3
+
 
 @njit(nogil=True, cache=True)
 def pair_terms(score, is_outside):
@@ -59,7 +63,8 @@ def make_accumulate(D=0):
         The loss is summed over the pairs, each row's gradient terms in pair
         order, as ``skipgram`` sums them. Arithmetic in float64 whatever x's
         type. Per pair: the K + 1 scores and their loss terms and dJ/dscore,
-        then the gradients; the next pair's rows are fetched meanwhile.
+        then the gradients; the rows of the pair PREFETCH_AHEAD later are
+        fetched meanwhile.
         """
         T = targets.shape[1]
         d = x.shape[1] if D == 0 else D
@@ -68,10 +73,11 @@ def make_accumulate(D=0):
         loss = 0.0
         n = 0
         for p in range(a, b):
-            if p + 1 < targets.shape[0]:  # the next pair's rows: likely cache misses
-                prefetch_row(x, centers[p + 1])
+            ahead = p + PREFETCH_AHEAD
+            if ahead < targets.shape[0]:  # a later pair's rows: likely cache misses
+                prefetch_row(x, centers[ahead])
                 for k in range(T):
-                    prefetch_row(x, V + targets[p + 1, k])
+                    prefetch_row(x, V + targets[ahead, k])
             c = centers[p]
             for j in range(d):
                 v_c[j] = x[c, j]

@@ -33,9 +33,11 @@ a job's draws do not depend on which thread runs it or when.
 import math
 
 import numpy as np
-from numba import njit, types
+from numba import njit
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from engines.prefetch import prefetch_row
 
 ir = cgutils.ir               # llvmlite's IR builder, as numba's code generation uses it
 
@@ -70,30 +72,6 @@ def borrow(typingctx, arrays):
             out = builder.insert_value(out, dst._getvalue(), i)
         return out
     return arrays(arrays), codegen
-
-
-@intrinsic
-def prefetch_row(typingctx, matrix, row):
-    """Start loading row ``row`` of a C-ordered matrix into the cache (a hint: no result).
-
-    A negative's row is rarely in the cache when V is large; asked for as soon
-    as it is drawn, the K rows arrive together instead of one after the other.
-    """
-    def codegen(context, builder, sig, args):
-        ary = context.make_array(sig.args[0])(context, builder, args[0])
-        row = context.cast(builder, args[1], sig.args[1], types.intp)
-        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
-        start = builder.gep(builder.bitcast(ary.data, i8p),
-                            [builder.mul(row, builder.extract_value(ary.strides, 0))])
-        fn = cgutils.get_or_insert_function(
-            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-            "llvm.prefetch.p0")
-        size = builder.mul(builder.extract_value(ary.shape, 1), ary.itemsize)
-        with cgutils.for_range_slice(builder, cgutils.intp_t(0), size,
-                                     cgutils.intp_t(64)) as (offset, _):
-            builder.call(fn, [builder.gep(start, [offset]), i32(0), i32(3), i32(1)])
-        return context.get_dummy_value()
-    return types.void(matrix, row), codegen
 
 
 def job_seed(seed, job):
