@@ -79,7 +79,7 @@ def run_ours(data, outdir):
     shutil.rmtree(outdir, ignore_errors=True)
     wall, first, peak, out, err = run_process(
         [sys.executable, "run.py", "--data", data, "--outdir", outdir, "--no-resume"], "iter ")
-    last = [l for l in out.splitlines() if l.startswith("iter ")][-1]
+    last = [line for line in out.splitlines() if line.startswith("iter ")][-1]
     return {"wall": wall, "first": first, "peak": peak, "loss": float(last.split(": ")[1]),
             "compiled": "compiling" in err}
 
@@ -177,21 +177,24 @@ class SyntheticDataset:
 
 
 def worker_scaling(V, d, iterations=3000):
-    """Seconds per centre word of the batched engine (loss, gradient, compiled step)."""
+    """Seconds per centre word of the batched engine as run.py runs it (train_block:
+    loss, gradient and step compiled, up to ten iterations a call)."""
     import numpy as np
     from engines.batched import BatchedSkipgram
     engine = BatchedSkipgram(SyntheticDataset(V), window=5, K=10, seed=1, dim=d)
     x = np.random.default_rng(0).uniform(-0.5 / d, 0.5 / d, size=(2 * V, d))
-    for _ in range(500):  # warm-up: the first chunk, the caches
-        engine(x)[1].apply(x, 0.3)
-    rows = 0
+
+    def train(n):
+        while n:
+            n -= engine.train_block(x, 0.3, min(n, 10, engine.steps_left_in_chunk())).shape[0]
+
+    train(500)  # warm-up: the first chunk, the caches
     t0 = time.perf_counter()
-    for _ in range(iterations):
-        grad = engine(x)[1]
-        grad.apply(x, 0.3)
-        rows += grad.rows.shape[0]
-    return {"per_word": (time.perf_counter() - t0) / (iterations * WINDOWS),
-            "rows": rows / iterations}
+    train(iterations)
+    seconds = time.perf_counter() - t0
+    rows = [np.unique(np.concatenate((c, V + t.ravel()))).shape[0]
+            for c, t in (engine.pairs(i)[1:] for i in range(0, 500, 5))]
+    return {"per_word": seconds / (iterations * WINDOWS), "rows": float(np.mean(rows))}
 
 
 def section_scaling(args, targets):
