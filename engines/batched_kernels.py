@@ -121,6 +121,7 @@ def slot(r, slot_of_row, rows, grad, n):
     return n, n + 1
 
 
+@njit(nogil=True, cache=True)
 def make_scratch(x, targets, a, b):
     """rows, grad, work: ``accumulate``'s scratch for pairs a..b-1."""
     size = max(b - a, 1) * (targets.shape[1] + 1)
@@ -129,7 +130,6 @@ def make_scratch(x, targets, a, b):
 
 
 accumulate_any = make_accumulate()
-make_scratch = njit(nogil=True, cache=True)(make_scratch)
 
 
 def batch_loss_grad(x, V, centers, targets, a, b, slot_of_row, batch):
