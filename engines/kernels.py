@@ -45,6 +45,9 @@ SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
 # Reassociation lets LLVM vectorise the dot products; nothing else is relaxed.
 JIT = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+# Negatives are drawn this many pairs before they are used, and their rows
+# prefetched: a rare word's row comes from main memory when V is large.
+NEG_AHEAD = 4
 
 _MUL = np.uint64(6364136223846793005)
 _INC = np.uint64(1442695040888963407)
@@ -237,23 +240,27 @@ def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E,
 
 @njit(inline="always", **JIT)
 def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, rows,
-                 signs, syn1):
+                 signs, syn1, ring, turn):
     """Rows and signs of target o's output step; returns (state, number of rows).
 
-    Negative sampling draws K negatives, each redrawn while it equals o (as
-    word2vec.getNegativeSamples does), from the alias table (accept, alias);
-    hierarchical softmax copies o's path (codes, points, lengths: HuffmanTree's).
+    Negative sampling takes the K negatives drawn NEG_AHEAD pairs ago from
+    the alias table (accept, alias), row ``turn`` of ``ring`` (NEG_AHEAD, K),
+    each redrawn while it equals o (as word2vec.getNegativeSamples does),
+    and draws the K of a later pair in their place (their rows prefetched).
+    Hierarchical softmax copies o's path (codes, points, lengths: HuffmanTree's).
     """
     if loss_kind == NEG:
         rows[0] = o
         signs[0] = 1.0
         for k in range(1, K + 1):
-            state, w = draw_word(state, accept, alias)
+            w = ring[turn, k - 1]
             while w == o:
                 state, w = draw_word(state, accept, alias)
             rows[k] = w
-            prefetch_row(syn1, w)
             signs[k] = -1.0
+            state, later = draw_word(state, accept, alias)
+            ring[turn, k - 1] = later
+            prefetch_row(syn1, later)
         return state, K + 1
     if loss_kind == HS:
         n = lengths[o]
@@ -262,6 +269,15 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
             signs[j] = 1.0 - 2.0 * codes[o, j]
         return state, n
     return state, 0
+
+
+@njit(inline="always", **JIT)
+def fill_ring(ring, state, accept, alias):
+    """Draw every negative of ``ring`` (a job's first NEG_AHEAD pairs'); returns the state."""
+    for t in range(ring.shape[0]):
+        for k in range(ring.shape[1]):
+            state, ring[t, k] = draw_word(state, accept, alias)
+    return state
 
 
 @njit(inline="always", **JIT)
@@ -288,10 +304,13 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     """
     model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
                                                settings[3], settings[6])
-    sent, rows, signs, g, H, E, context = scratch
+    sent, rows, signs, g, H, E, context, ring = scratch
     keep, accept, alias, codes, points, lengths = tables
     n_neg = K if loss_kind == NEG else 0
     for i in range(n):
+        if i + window + 2 < n:  # the word that enters the windows next, and its u row
+            prefetch_row(syn0, sent[i + window + 2])
+            prefetch_row(syn1, sent[i + 2])
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
         want = loss_every > 0 and int(totals[4]) % loss_every == 0
@@ -300,8 +319,9 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
             for j in range(first, stop):
                 if j == i:
                     continue
+                turn = int(totals[2]) % NEG_AHEAD  # the ring's row of this pair
                 state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
-                                         points, lengths, rows, signs, syn1)
+                                         points, lengths, rows, signs, syn1, ring, turn)
                 _record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
                         n_neg, alpha)
                 totals[0] += skipgram_pair(loss_kind, syn0, syn1, sent[j], sent[i], rows,
@@ -316,8 +336,9 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
                     m += 1
             if m == 0:
                 continue
+            turn = int(totals[2]) % NEG_AHEAD
             state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
-                                     points, lengths, rows, signs, syn1)
+                                     points, lengths, rows, signs, syn1, ring, turn)
             _record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
                     alpha)
             totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs,
@@ -350,7 +371,8 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
     rows_g = syn1.shape[0] if settings[1] == SOFTMAX else width
     scratch = (np.empty(longest, np.int32), np.empty(width, np.int64), np.empty(width),
                np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
-               np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64))
+               np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
+               np.empty((NEG_AHEAD, K), np.int64))
     totals = np.zeros(5)
     _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals),
                   tables, scratch, seed)
@@ -362,6 +384,8 @@ def _train_pieces(settings, arrays, tables, scratch, state):
     """train_job's loop, on borrowed arrays: train_job keeps them alive meanwhile."""
     syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals = borrow(arrays)
     tables, scratch = borrow(tables), borrow(scratch)
+    if settings[1] == NEG:
+        state = fill_ring(scratch[7], state, tables[1], tables[2])
     done = 0
     for p in range(settings[4], settings[5]):
         a, b = starts[p], starts[p + 1]

@@ -268,10 +268,12 @@ def test_negatives_follow_the_unigram_power_distribution():
     tables = sampling_tables(np.ones(6), table, None, 6)
     rows, signs = np.zeros(11, np.int64), np.zeros(11)
     state, draws = kernels.job_seed(3, 4), np.zeros(6, np.int64)
-    for _ in range(8000):
+    ring = np.zeros((kernels.NEG_AHEAD, 10), np.int64)
+    state = kernels.fill_ring(ring, state, tables[1], tables[2])
+    for turn in range(8000):
         state, n = kernels.fill_targets(kernels.NEG, 0, 10, state, tables[1], tables[2],
                                         tables[3], tables[4], tables[5], rows, signs,
-                                        np.zeros((6, 3)))
+                                        np.zeros((6, 3)), ring, turn % kernels.NEG_AHEAD)
         state = np.uint64(state)
         assert n == 11 and rows[0] == 0 and np.all(rows[1:] != 0)
         np.add.at(draws, rows[1:], 1)
