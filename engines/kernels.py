@@ -308,7 +308,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     keep, accept, alias, codes, points, lengths = tables
     n_neg = K if loss_kind == NEG else 0
     for i in range(n):
-        if i + window + 2 < n:  # the word that enters the windows next, and its u row
+        if i + window + 2 < n:  # rows needed two centre words on: a new context v_w, u_o
             prefetch_row(syn0, sent[i + window + 2])
             prefetch_row(syn1, sent[i + 2])
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
