@@ -39,8 +39,6 @@ from numba.extending import intrinsic
 
 from engines.prefetch import prefetch_row
 
-ir = cgutils.ir               # llvmlite's IR builder, as numba's code generation uses it
-
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
 # Reassociation lets LLVM vectorise the dot products; nothing else is relaxed.

@@ -8,10 +8,11 @@ waiting for it; numba has no function for it, so this intrinsic emits it.
 It reads nothing and changes nothing: a hint only.
 """
 
-from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+ir = cgutils.ir  # llvmlite's IR builder, as numba's code generation uses it
 
 LINE = 64  # bytes in a cache line (x86-64 and most ARM cores)
 
