@@ -84,6 +84,9 @@ class SgdHooks:
     def on_step(self, it, x, loss, step, exploss):
         pass
 
+    def show_progress(self, it):
+        pass
+
     def finish(self, it, x, step, exploss):
         pass
 

@@ -27,8 +27,9 @@ def sgd_in_blocks(engine, x0, step, iterations, PRINT_EVERY, hooks, save_every):
     """Train as ``sgd`` does with ``engine`` as f and the update done by the engine.
 
     engine -- a BatchedSkipgram (``train_block``, ``steps_left_in_chunk``)
-    hooks -- sgd's hooks (utils.session.TrainingSession); save_every -- its
-             checkpoint period, so that a block ends where it saves
+    hooks -- sgd's hooks (utils.session.TrainingSession or sgd.SgdHooks), whose
+             ``show_progress`` is called before each block's line is printed
+    save_every -- the hooks' checkpoint period, so that a block ends where they save
     Returns x, as sgd does.
     """
     with hooks:
@@ -42,6 +43,7 @@ def sgd_in_blocks(engine, x0, step, iterations, PRINT_EVERY, hooks, save_every):
                 hooks.on_step(it + bad + 1, x, float(losses[bad]), step, exploss)
             it += n
             loss = float(losses[-1])  # within a block nothing is printed nor saved
+            hooks.show_progress(it)  # under the iter line about to be printed
             if it % PRINT_EVERY == 0:
                 exploss = smoothed_loss(exploss, loss)
                 hooks.print("iter %d: %f" % (it, exploss))

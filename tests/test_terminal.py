@@ -233,10 +233,12 @@ def test_progress_line_stays_on_screen_under_run_py_output(sst, tmp_path, path):
         if piece.startswith("iter "):
             iter_lines += 1
             # The live line is back on the bottom line, right under this iter line,
-            # and current: it counts the steps done before this line's.
+            # and current: it counts the steps done before this line's (sgd), or up
+            # to it (the batched path, whose block of steps ends with this line).
             on_screen += bool(PROGRESS.fullmatch(screen.bottom()))
             assert above == piece.split("\n")[0]
-            done = int(re.match(r"iter (\d+):", piece).group(1)) - 1
+            it = int(re.match(r"iter (\d+):", piece).group(1))
+            done = it if not path else it - 1
             assert screen.bottom().startswith("%d/3000 iterations, " % done), screen.bottom()
         drawn += bool(PROGRESS.fullmatch(screen.bottom()))
     assert iter_lines == 300

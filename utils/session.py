@@ -221,13 +221,17 @@ class TrainingSession:
             self.history.append((it, exploss))
         if it % self.save_every == 0:
             self.save(it, x, step, exploss)
+        self.show_progress(it)
+        if self.stop.requested:
+            self._stop(it, x, step, exploss)
+
+    def show_progress(self, it):
+        """The live line: ``it`` iterations done, the rate and the time left."""
         if self.progress.enabled:  # no formatting cost when nobody sees it
             rate, eta = rate_and_eta(it - self.start_iter, self.iterations - it,
                                      time.monotonic() - self.t0)
             self.progress.show("%d/%d iterations, %.0f it/s, ETA %s"
                                % (it, self.iterations, rate, format_seconds(eta)))
-        if self.stop.requested:
-            self._stop(it, x, step, exploss)
 
     def finish(self, it, x, step, exploss):
         """The final checkpoint, so a finished run is never trained again."""
