@@ -214,7 +214,9 @@ def test_stop_signal_saves_and_resumes_bit_identical(sst, reference, tmp_path, p
                   r" again to resume\.$" % sig.name, rest, re.M)
     assert m, rest
     at = int(m.group(1))
-    assert 230 <= at < n and at % every != 0 and m.group(2) == str(out)
+    # The stop's own checkpoint: mid-way (on a fast machine it can fall on a
+    # scheduled one's iteration: the batched path stops at the end of a block).
+    assert 230 <= at < n and m.group(2) == str(out)
     assert checkpoint.list_iterations(str(out))[0] == at
     assert _no_temporary_files(out)
 
