@@ -4,6 +4,8 @@
 checkpoint, or start fresh), ``print`` (the ``iter`` lines), ``on_step``
 (after every step: divergence check, checkpoints, the progress line, a
 pending Ctrl-C or SIGTERM) and ``finish`` (the final checkpoint).
+engines/block_sgd.py calls them once per block of steps, and ``show_progress``
+(the live line) before each block's ``iter`` line.
 """
 
 import copy
