@@ -43,11 +43,8 @@ def pair_terms(score, is_outside):
 
 
 def make_accumulate(D=0):
-    """The loss and gradient of one iteration's pairs, for rows of D columns (0: any).
-
-    A constant D lets the compiler unroll the row loops: the assignment's
-    d = 10 then trains about 10% faster.
-    """
+    """``accumulate`` for rows of D columns (0: any); a constant D lets the compiler
+    unroll the row loops (the assignment's d = 10 trains about 10% faster)."""
     @njit(nogil=True, cache=True)
     def accumulate(x, V, centers, targets, a, b, slot_of_row, rows, grad, work):
         """Loss and gradient of pairs a..b-1, unscaled; returns (loss, n).
@@ -61,10 +58,9 @@ def make_accumulate(D=0):
             float64: scratch written here; grad[i] is the gradient on rows[i]
 
         The loss is summed over the pairs, each row's gradient terms in pair
-        order, as ``skipgram`` sums them. Arithmetic in float64 whatever x's
-        type. Per pair: the K + 1 scores and their loss terms and dJ/dscore,
-        then the gradients; the rows of the pair PREFETCH_AHEAD later are
-        fetched meanwhile.
+        order, as ``skipgram`` sums them, in float64 whatever x's type. Per
+        pair: the K + 1 scores, loss terms and dJ/dscore, then the gradients,
+        while the rows of the pair PREFETCH_AHEAD later are fetched.
         """
         T = targets.shape[1]
         d = x.shape[1] if D == 0 else D
