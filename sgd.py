@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Stochastic gradient descent (CS224N Assignment 2), as the starter shapes it.
 
-``sgd`` is the loop: f(x), the update, the annealing, the printing. What a
+``sgd`` is the loop: f(x), the update, then ``after_step`` (the printing,
+the annealing, the hooks; engines/block_sgd.py's loop shares it). What a
 real run adds (resume, checkpoints, the progress line, Ctrl-C) plugs in
 through ``hooks`` (utils/session.py), so the loop reads as the starter's.
 """
@@ -91,9 +92,19 @@ class SgdHooks:
         pass
 
 
-def smoothed_loss(exploss, loss):
-    """The printed loss: a moving average, 0.95 old + 0.05 new (first: the loss itself)."""
-    return loss if exploss is None else 0.95 * exploss + 0.05 * loss
+def after_step(hooks, it, x, loss, step, exploss, PRINT_EVERY):
+    """The end of iteration ``it``: print, anneal, then the hooks; returns (step, exploss).
+
+    The printed loss is a moving average, 0.95 old + 0.05 new (first: the
+    loss itself); the step halves every ANNEAL_EVERY iterations.
+    """
+    if it % PRINT_EVERY == 0:
+        exploss = loss if exploss is None else 0.95 * exploss + 0.05 * loss
+        hooks.print("iter %d: %f" % (it, exploss))
+    if it % ANNEAL_EVERY == 0:
+        step *= 0.5
+    hooks.on_step(it, x, loss, step, exploss)
+    return step, exploss
 
 
 def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVERY=10, *,
@@ -123,12 +134,7 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
             loss, grad = f(x)
             x = apply_update(x, grad, step)
             x = postprocessing(x)
-            if it % PRINT_EVERY == 0:
-                exploss = smoothed_loss(exploss, loss)
-                hooks.print("iter %d: %f" % (it, exploss))
-            if it % ANNEAL_EVERY == 0:
-                step *= 0.5
-            hooks.on_step(it, x, loss, step, exploss)
+            step, exploss = after_step(hooks, it, x, loss, step, exploss, PRINT_EVERY)
         hooks.finish(iterations, x, step, exploss)
     return x
 

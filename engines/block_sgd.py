@@ -12,7 +12,8 @@ most ten iterations later. tests/test_block_sgd.py proves the two equal.
 
 import math
 
-from sgd import ANNEAL_EVERY, smoothed_loss
+import sgd
+from sgd import after_step
 
 
 def block_length(it, iterations, every, chunk_left):
@@ -35,7 +36,7 @@ def sgd_in_blocks(engine, x0, step, iterations, PRINT_EVERY, hooks, save_every):
     """
     with hooks:
         it, x, step, exploss = hooks.start(x0, step, iterations)
-        every = (PRINT_EVERY, ANNEAL_EVERY, save_every)
+        every = (PRINT_EVERY, sgd.ANNEAL_EVERY, save_every)
         while it < iterations:
             n = block_length(it, iterations, every, engine.steps_left_in_chunk())
             losses = engine.train_block(x, step, n)
@@ -43,13 +44,9 @@ def sgd_in_blocks(engine, x0, step, iterations, PRINT_EVERY, hooks, save_every):
             if bad is not None:  # the hook says so, for the first such iteration
                 hooks.on_step(it + bad + 1, x, float(losses[bad]), step, exploss)
             it += n
-            loss = float(losses[-1])  # within a block nothing is printed nor saved
             hooks.show_progress(it)  # under the iter line about to be printed
-            if it % PRINT_EVERY == 0:
-                exploss = smoothed_loss(exploss, loss)
-                hooks.print("iter %d: %f" % (it, exploss))
-            if it % ANNEAL_EVERY == 0:
-                step *= 0.5
-            hooks.on_step(it, x, loss, step, exploss)
+            # Within a block nothing is printed, annealed nor saved: only at its end.
+            step, exploss = after_step(hooks, it, x, float(losses[-1]), step, exploss,
+                                       PRINT_EVERY)
         hooks.finish(iterations, x, step, exploss)
     return x

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sgd as sgd_module
-from engines import block_sgd, compiled
+from engines import compiled
 from engines.batched import BatchedSkipgram
 from engines.block_sgd import block_length, sgd_in_blocks
 from sgd import sgd
@@ -106,7 +106,6 @@ def _train(dataset, directory, iterations, blocks, save_every=7, step=0.3):
 def short_anneal(monkeypatch):
     """Anneal every 40 iterations, so that a short run crosses it."""
     monkeypatch.setattr(sgd_module, "ANNEAL_EVERY", 40)
-    monkeypatch.setattr(block_sgd, "ANNEAL_EVERY", 40)
 
 
 def test_sgd_in_blocks_is_sgd(dataset, tmp_path, short_anneal):
