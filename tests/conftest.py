@@ -108,6 +108,23 @@ def treebank_dir(tmp_path):
     return folder
 
 
+@pytest.fixture
+def dataset(treebank_dir):
+    """The small treebank read as the assignment reads it (a 10,000-entry sample table)."""
+    from utils.treebank import StanfordSentiment
+
+    return StanfordSentiment(str(treebank_dir), tablesize=10000)
+
+
+@pytest.fixture(scope="module", params=["ahead-of-time", "just-in-time"])
+def kernels(request):
+    """Both builds of the batched engine's kernels: what run.py loads, and numba's JIT
+    fallback."""
+    from engines import compiled
+
+    return compiled.load() if request.param == "ahead-of-time" else compiled.just_in_time()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_kernels_built():
     """Build the batched engine's kernels once, before any test runs run.py.

@@ -18,18 +18,7 @@ from sgd import RowSparseGrad, apply_update, sgd
 from tests.conftest import ROOT
 from tests.engine_check import assert_matches_skipgram, windows_of_pairs
 from utils.gradcheck import gradcheck_naive
-from utils.treebank import CORPUS_COPIES, StanfordSentiment
-
-
-@pytest.fixture
-def dataset(treebank_dir):
-    return StanfordSentiment(str(treebank_dir), tablesize=10000)
-
-
-@pytest.fixture(scope="module", params=["ahead-of-time", "just-in-time"])
-def kernels(request):
-    """Both builds of the same kernel source: what run.py loads, and numba's JIT fallback."""
-    return compiled.load() if request.param == "ahead-of-time" else compiled.just_in_time()
+from utils.treebank import CORPUS_COPIES
 
 
 def _vectors(V, d=5, seed=0, dtype=np.float64):

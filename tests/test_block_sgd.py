@@ -12,25 +12,13 @@ import numpy as np
 import pytest
 
 import sgd as sgd_module
-from engines import compiled
 from engines.batched import BatchedSkipgram
 from engines.block_sgd import block_length, sgd_in_blocks
 from sgd import sgd
 from utils import checkpoint
 from utils.session import TrainingDiverged, TrainingSession
-from utils.treebank import StanfordSentiment
 
 RUN = {"test": "block_sgd"}
-
-
-@pytest.fixture
-def dataset(treebank_dir):
-    return StanfordSentiment(str(treebank_dir), tablesize=10000)
-
-
-@pytest.fixture(scope="module", params=["ahead-of-time", "just-in-time"])
-def kernels(request):
-    return compiled.load() if request.param == "ahead-of-time" else compiled.just_in_time()
 
 
 def _engine(dataset, dim, kernels=None):

@@ -13,11 +13,6 @@ from word2vec import (cbow, naiveSoftmaxLossAndGradient, negSamplingLossAndGradi
                       word2vec_sgd_wrapper)
 
 
-@pytest.fixture
-def dataset(treebank_dir):
-    return StanfordSentiment(str(treebank_dir), tablesize=10000)
-
-
 def _start(ds, d=4):
     random.seed(31415)
     np.random.seed(9265)
