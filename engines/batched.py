@@ -15,6 +15,9 @@ What makes it fast:
   seeded ``numpy.random.Generator`` (every draw is NumPy's; compiled code
   only lays the draws out); each chunk has its own generator derived from
   (seed, chunk number), so any iteration can be reproduced on resume;
+* the sampling thread also numbers the distinct rows each iteration touches
+  and tells every (pair, target) in which of them its gradient sums
+  (``assign_slots``), so the training thread does no bookkeeping;
 * an iteration's loss and gradient, and the SGD step, are compiled kernels
   (engines/batched_kernels.py: equal to ``skipgram`` on the same draws to
   rounding, and to ``sgd.apply_update`` bit for bit; tests/test_batched.py);
@@ -93,6 +96,9 @@ class Chunk:
     centers: np.ndarray       # (P,) int32 centre word c of each pair
     windows: np.ndarray       # (P,) int32 its window, numbered 0 .. n * 50 - 1 in the chunk
     targets: np.ndarray       # (P, K + 1) int32 the outside word o, then its K negatives
+    codes: np.ndarray         # (P, K + 2) int32 where each row's gradient sums (assign_slots)
+    rows: np.ndarray          # (R,) int32 the distinct rows of each iteration, one after another
+    row_bounds: np.ndarray    # (n + 1,) iteration start + j's rows: row_bounds[j]:[j + 1]
 
 
 class KernelGrad(RowSparseGrad):
@@ -145,7 +151,6 @@ class BatchedSkipgram:
         self.table = np.asarray(build_sample_table(dataset.sampling_probabilities(),
                                                    dataset.tablesize), dtype=np.int32)
         self.iteration = 0
-        self._slot_of_row = np.full(2 * self.V, -1, dtype=np.int32)  # the kernel's scratch
         self._chunk = None
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._ahead = None  # (chunk number, future) being sampled in the background
@@ -227,10 +232,13 @@ class BatchedSkipgram:
         _, centers, valid, context = self.sample_windows(rng, n * B)
         pair_centers, windows, outsides = self.kernels.window_pairs(centers, context, valid)
         per_iteration = np.bincount(windows // B, minlength=n)
-        return Chunk(start=index * n,
-                     pair_bounds=np.concatenate(([0], np.cumsum(per_iteration))),
-                     centers=pair_centers, windows=windows,
-                     targets=self.sample_targets(rng, outsides))
+        pair_bounds = np.concatenate(([0], np.cumsum(per_iteration)))
+        targets = self.sample_targets(rng, outsides)
+        codes, rows, row_bounds = self.kernels.assign_slots(self.V, pair_centers, targets,
+                                                            pair_bounds)
+        return Chunk(start=index * n, pair_bounds=pair_bounds, centers=pair_centers,
+                     windows=windows, targets=targets, codes=codes, rows=rows,
+                     row_bounds=row_bounds)
 
     def _chunk_for(self, iteration):
         """The chunk holding ``iteration``; the next one is sampled in the background."""
@@ -277,11 +285,15 @@ class BatchedSkipgram:
         loss_grad, update, _ = self._kernels_for(x)
         chunk = self._chunk_for(self.iteration)
         j = self.iteration - chunk.start
-        loss, rows, grad = loss_grad(x, self.V, chunk.centers, chunk.targets,
-                                     chunk.pair_bounds[j], chunk.pair_bounds[j + 1],
-                                     self._slot_of_row, float(self.batch))
+        loss, rows, grad = loss_grad(x, self.V, *self._arrays(chunk), j, float(self.batch))
         self.iteration += 1
         return loss, KernelGrad(rows, grad, update, x.dtype)
+
+    @staticmethod
+    def _arrays(chunk):
+        """A chunk's arrays, in the order the kernels take them."""
+        return (chunk.centers, chunk.targets, chunk.codes, chunk.rows, chunk.row_bounds,
+                chunk.pair_bounds)
 
     def steps_left_in_chunk(self):
         """How many iterations ``train_block`` can run from here in one call."""
@@ -300,7 +312,7 @@ class BatchedSkipgram:
         if not 0 < n <= chunk.pair_bounds.shape[0] - 1 - j:
             raise ValueError("train_block: %d iterations do not fit in the sampled chunk (%d"
                              " left)" % (n, chunk.pair_bounds.shape[0] - 1 - j))
-        losses = block(x, self.V, chunk.centers, chunk.targets, chunk.pair_bounds, j, j + n,
-                       float(step), float(self.batch), self._slot_of_row)
+        losses = block(x, self.V, *self._arrays(chunk), j, j + n, float(step),
+                       float(self.batch))
         self.iteration += n
         return losses

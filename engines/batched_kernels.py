@@ -46,28 +46,28 @@ def make_accumulate(D=0):
     """``accumulate`` for rows of D columns (0: any); a constant D lets the compiler
     unroll the row loops (the assignment's d = 10 trains about 10% faster)."""
     @njit(nogil=True, cache=True)
-    def accumulate(x, V, centers, targets, a, b, slot_of_row, rows, grad, work):
-        """Loss and gradient of pairs a..b-1, unscaled; returns (loss, n).
+    def accumulate(x, V, centers, targets, codes, a, b, grad, work):
+        """Loss and gradient of pairs a..b-1, unscaled; returns the loss.
 
         x -- (2V, d) parameters: v_w in rows 0..V-1, u_w in rows V..2V-1
         centers -- (P,) centre word c of every pair; targets -- (P, K + 1): o,
             then the K negatives (word ids; u_w is row V + w)
-        slot_of_row -- (2V,) int32 scratch, all -1; rows[:n] get the n distinct
-            rows touched, in order of first use, and slot_of_row[rows[i]] = i
-        rows (>= (b - a)(K + 2),) int64, grad (same, d) float64, work (2, d)
-            float64: scratch written here; grad[i] is the gradient on rows[i]
+        codes -- (P, K + 2) where each target's row, then the centre's, sums its
+            gradient in ``grad`` (``assign_slots``: slot s, or ~s on first use)
+        grad (>= the slots used, d) float64 -- written here: grad[s] is the
+            gradient on row s of the iteration's rows
+        work (3, max(d, K + 1)) float64 -- scratch
 
         The loss is summed over the pairs, each row's gradient terms in pair
         order, as ``skipgram`` sums them, in float64 whatever x's type. Per
-        pair: the K + 1 scores, loss terms and dJ/dscore, then the gradients,
-        while the rows of the pair PREFETCH_AHEAD later are fetched.
+        pair, in three passes the CPU can overlap: the K + 1 scores, their
+        loss terms and dJ/dscore, then the gradients; meanwhile the rows of
+        the pair PREFETCH_AHEAD later are fetched.
         """
         T = targets.shape[1]
         d = x.shape[1] if D == 0 else D
-        v_c = work[0]
-        g_c = work[1]  # dJ/dv_c
+        v_c, g_c, dscore = work[0], work[1], work[2]  # g_c: dJ/dv_c
         loss = 0.0
-        n = 0
         for p in range(a, b):
             ahead = p + PREFETCH_AHEAD
             if ahead < targets.shape[0]:  # a later pair's rows: likely cache misses
@@ -78,72 +78,110 @@ def make_accumulate(D=0):
             for j in range(d):
                 v_c[j] = x[c, j]
                 g_c[j] = 0.0
+            for k in range(T):
+                dscore[k] = score(x, V + targets[p, k], v_c, d)
             q_product = 1.0
             for k in range(T):
-                r = V + targets[p, k]
-                even = 0.0  # two partial sums: half the dependency chain of u^T v_c
-                odd = 0.0
-                for j in range(0, d - 1, 2):
-                    even += x[r, j] * v_c[j]
-                    odd += x[r, j + 1] * v_c[j + 1]
-                if d % 2:
-                    even += x[r, d - 1] * v_c[d - 1]
-                m, q, dscore = pair_terms(even + odd, k == 0)
+                m, q, dscore[k] = pair_terms(dscore[k], k == 0)
                 loss += m
                 q_product *= q
-                s, n = slot(r, slot_of_row, rows, grad, n)
-                for j in range(d):
-                    g_c[j] += dscore * x[r, j]  # dJ/dv_c = sum_k dscore_k u_k
-                    grad[s, j] += dscore * v_c[j]  # dJ/du_k = dscore_k v_c
             loss += math.log(q_product)
-            s, n = slot(c, slot_of_row, rows, grad, n)
+            for k in range(T):
+                r = V + targets[p, k]
+                s, first = decode(codes[p, k])
+                for j in range(d):
+                    g_c[j] += dscore[k] * x[r, j]  # dJ/dv_c = sum_k dscore_k u_k
+                    # dJ/du_k = dscore_k v_c; a row's first term starts its sum
+                    grad[s, j] = (0.0 if first else grad[s, j]) + dscore[k] * v_c[j]
+            s, first = decode(codes[p, T])
             for j in range(d):
-                grad[s, j] += g_c[j]
-        return loss, n
+                grad[s, j] = (0.0 if first else grad[s, j]) + g_c[j]
+        return loss
 
     return accumulate
 
 
 @njit(nogil=True, cache=True)
-def slot(r, slot_of_row, rows, grad, n):
-    """Row r's place in rows/grad, given one (with a zero gradient) on first use; (slot, n)."""
-    s = slot_of_row[r]
-    if s >= 0:
-        return s, n
-    slot_of_row[r] = n
-    rows[n] = r
-    for j in range(grad.shape[1]):
-        grad[n, j] = 0.0
-    return n, n + 1
+def score(x, r, v_c, d):
+    """u^T v_c for u = x[r, :d], in two partial sums (half the dependency chain)."""
+    even = 0.0
+    odd = 0.0
+    for j in range(0, d - 1, 2):
+        even += x[r, j] * v_c[j]
+        odd += x[r, j + 1] * v_c[j + 1]
+    if d % 2:
+        even += x[r, d - 1] * v_c[d - 1]
+    return even + odd
 
 
 @njit(nogil=True, cache=True)
-def make_scratch(x, targets, a, b):
-    """rows, grad, work: ``accumulate``'s scratch for pairs a..b-1."""
-    size = max(b - a, 1) * (targets.shape[1] + 1)
-    return (np.empty(size, np.int64), np.empty((size, x.shape[1])),
-            np.empty((2, x.shape[1])))
+def decode(code):
+    """(slot, first use) of an ``assign_slots`` code."""
+    return (code, False) if code >= 0 else (~code, True)
+
+
+def assign_slots(V, centers, targets, pair_bounds):
+    """Where each iteration sums each row's gradient: (codes, rows, row_bounds).
+
+    centers (P,), targets (P, K + 1) -- as ``accumulate``'s
+    pair_bounds -- (n + 1,) iteration j's pairs are pair_bounds[j]:[j + 1]
+    Iteration j touches the distinct rows rows[row_bounds[j]:[j + 1]] (int32),
+    in order of first use, row i of them summed in slot i. codes (P, K + 2)
+    int32: the slot of each target's row u (row V + w), then of the centre's
+    v_c, as ~slot (negative) where the row is used for the first time in its
+    iteration. Computed with the sampling, off the training thread: the
+    kernel then neither looks rows up nor branches on them.
+    """
+    P, T = targets.shape
+    slot_of_row = np.full(2 * V, -1, np.int32)
+    codes = np.empty((P, T + 1), np.int32)
+    rows = np.empty(P * (T + 1), np.int32)
+    row_bounds = np.zeros(pair_bounds.shape[0], np.int64)
+    total = 0
+    for j in range(pair_bounds.shape[0] - 1):
+        n = 0
+        for p in range(pair_bounds[j], pair_bounds[j + 1]):
+            for k in range(T + 1):
+                r = V + targets[p, k] if k < T else centers[p]
+                s = slot_of_row[r]
+                new = s < 0  # written without a branch: whether a row is new is random
+                rows[total + n] = r
+                codes[p, k] = ~n if new else s
+                slot_of_row[r] = n if new else s
+                n += new
+        for i in range(n):
+            slot_of_row[rows[total + i]] = -1
+        total += n
+        row_bounds[j + 1] = total
+    return codes, rows[:total].copy(), row_bounds
 
 
 accumulate_any = make_accumulate()
 
 
-def batch_loss_grad(x, V, centers, targets, a, b, slot_of_row, batch):
-    """Loss and gradient of pairs a..b-1, as ``BatchedSkipgram`` defines them.
+def batch_loss_grad(x, V, centers, targets, codes, rows, row_bounds, pair_bounds, j, batch):
+    """Loss and gradient of iteration j, as ``BatchedSkipgram`` defines them.
 
-    Arguments as ``accumulate``'s; batch -- the number of windows the loss
-    and gradient are averaged over. Returns (loss, rows (n,), grad (n, d)
-    float64): the loss summed over the pairs / batch, the gradient on the
-    n distinct rows touched, times 1 / batch. slot_of_row is left all -1.
+    Arguments as ``accumulate``'s and ``assign_slots``'s; batch -- the number
+    of windows the loss and gradient are averaged over. Returns (loss, rows
+    (n,) int64, grad (n, d) float64): the loss summed over the pairs / batch,
+    the gradient on the n distinct rows the iteration touches, times 1 / batch.
     """
-    rows, grad, work = make_scratch(x, targets, a, b)
-    loss, n = accumulate_any(x, V, centers, targets, a, b, slot_of_row, rows, grad, work)
+    n = row_bounds[j + 1] - row_bounds[j]
+    grad = np.empty((n, x.shape[1]))
+    loss = accumulate_any(x, V, centers, targets, codes, pair_bounds[j], pair_bounds[j + 1],
+                          grad, scratch(x, targets))
     scale = 1.0 / batch
     for i in range(n):
-        slot_of_row[rows[i]] = -1
-        for j in range(x.shape[1]):
-            grad[i, j] *= scale
-    return loss / batch, rows[:n], grad[:n]
+        for k in range(x.shape[1]):
+            grad[i, k] *= scale
+    return loss / batch, rows[row_bounds[j]:row_bounds[j + 1]].astype(np.int64), grad
+
+
+@njit(nogil=True, cache=True)
+def scratch(x, targets):
+    """``accumulate``'s work array: v_c, dJ/dv_c and the K + 1 dJ/dscore."""
+    return np.empty((3, max(x.shape[1], targets.shape[1])))
 
 
 def sgd_rows(x, rows, grad, step):
@@ -157,29 +195,30 @@ def sgd_rows(x, rows, grad, step):
 
 def make_train_block(accumulate):
     """``train_block`` on top of one ``accumulate``."""
-    def train_block(x, V, centers, targets, pair_bounds, first, last, step, batch,
-                    slot_of_row):
+    def train_block(x, V, centers, targets, codes, rows, row_bounds, pair_bounds, first, last,
+                    step, batch):
         """Iterations first..last-1 of sgd with ``batch_loss_grad`` and ``sgd_rows``.
 
-        pair_bounds -- (n + 1,) iteration j's pairs are pair_bounds[j]:[j + 1]
-        step -- the SGD step, the same for all these iterations
-        Returns each iteration's loss (last - first,); x is updated in place,
-        bit for bit as ``batch_loss_grad`` then ``sgd_rows`` would.
+        Arguments as ``batch_loss_grad``'s; step -- the SGD step, the same for
+        all these iterations. Returns each iteration's loss (last - first,);
+        x is updated in place, bit for bit as ``batch_loss_grad`` then
+        ``sgd_rows`` would.
         """
         most = 0
         for j in range(first, last):
-            most = max(most, pair_bounds[j + 1] - pair_bounds[j])
-        rows, grad, work = make_scratch(x, targets, 0, most)
+            most = max(most, row_bounds[j + 1] - row_bounds[j])
+        grad = np.empty((most, x.shape[1]))
+        work = scratch(x, targets)
         losses = np.empty(last - first)
         scale = 1.0 / batch
         for j in range(first, last):
-            loss, n = accumulate(x, V, centers, targets, pair_bounds[j], pair_bounds[j + 1],
-                                 slot_of_row, rows, grad, work)
+            loss = accumulate(x, V, centers, targets, codes, pair_bounds[j], pair_bounds[j + 1],
+                              grad, work)
             # batch_loss_grad's averaging and sgd_rows's step in one pass over the
-            # rows (calling the two costs a second pass: 1 us of 35 an iteration)
-            for i in range(n):
-                r = rows[i]
-                slot_of_row[r] = -1
+            # rows (calling the two costs a second pass: 1 us of 25 an iteration)
+            base = row_bounds[j]
+            for i in range(row_bounds[j + 1] - base):
+                r = rows[base + i]
                 for k in range(x.shape[1]):
                     x[r, k] = x[r, k] - step * (grad[i, k] * scale)
             losses[j - first] = loss / batch
@@ -302,17 +341,20 @@ def place_negatives(table, draws, positions, targets):
 
 def _signatures():
     """(name, function, numba signature) of every exported kernel."""
-    block = ("f8[::1](%s[:, ::1], i8, i4[::1], i4[:, ::1], i8[::1], i8, i8, f8, f8, i4[::1])")
+    # x, V, centers, targets, codes, rows, row_bounds, pair_bounds
+    chunk = "%s[:, ::1], i8, i4[::1], i4[:, ::1], i4[:, ::1], i4[::1], i8[::1], i8[::1]"
+    block = "f8[::1](" + chunk + ", i8, i8, f8, f8)"
     out = []
     for tag, real in (("f8", "f8"), ("f4", "f4")):
         out.append(("batch_loss_grad_" + tag, batch_loss_grad,
-                    "Tuple((f8, i8[::1], f8[:, ::1]))(%s[:, ::1], i8, i4[::1], i4[:, ::1],"
-                    " i8, i8, i4[::1], f8)" % real))
+                    "Tuple((f8, i8[::1], f8[:, ::1]))(" + chunk % real + ", i8, f8)"))
         out.append(("sgd_rows_" + tag, sgd_rows,
                     "void(%s[:, ::1], i8[::1], f8[:, ::1], f8)" % real))
         out.append(("train_block_" + tag, make_train_block(accumulate_any), block % real))
     # The assignment's d = 10, unrolled (engines/batched.py picks it for x of 10 columns).
     out.append(("train_block_f8_d10", make_train_block(make_accumulate(10)), block % "f8"))
+    out.append(("assign_slots", assign_slots,
+                "Tuple((i4[:, ::1], i4[::1], i8[::1]))(i8, i4[::1], i4[:, ::1], i8[::1])"))
     out.append(("subsample_copy", subsample_copy,
                 "Tuple((i8, i4[::1]))(i4[::1], f8[::1], i8[::1], f8[::1], i4[::1])"))
     out.append(("window_contexts", window_contexts,

@@ -42,7 +42,25 @@ def test_batched_equals_skipgram_on_the_same_draws(dataset, kernels, iteration, 
     assert len(np.unique(grad.rows)) == len(grad.rows) and grad.values.dtype == np.float64
     assert_matches_skipgram(loss, grad.toarray(x.shape), x, windows, list(dataset.tokens()),
                             K=4)
-    assert np.all(eng._slot_of_row == -1)  # the kernel leaves its scratch clean
+
+
+def test_assign_slots_gives_each_row_of_an_iteration_one_slot(dataset, kernels):
+    eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=6, dim=5,
+                          kernels=kernels)
+    chunk = eng.sample_chunk(1)
+    assert chunk.codes.shape == (chunk.targets.shape[0], 6) and chunk.row_bounds[0] == 0
+    for j in range(6):
+        rows = chunk.rows[chunk.row_bounds[j]:chunk.row_bounds[j + 1]]
+        seen = []  # the rows in order of first use, as the codes should number them
+        for p in range(chunk.pair_bounds[j], chunk.pair_bounds[j + 1]):
+            used = [eng.V + w for w in chunk.targets[p]] + [chunk.centers[p]]
+            for row, code in zip(used, chunk.codes[p]):
+                first = row not in seen
+                if first:
+                    seen.append(row)
+                assert (code < 0) == first
+                assert seen.index(row) == (~code if code < 0 else code)
+        assert rows.tolist() == seen
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -234,7 +252,8 @@ def test_chunk_is_a_frozen_record(dataset):
     eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=8)
     chunk = eng.sample_chunk(0)
     assert [f.name for f in dataclasses.fields(Chunk)] == [
-        "start", "pair_bounds", "centers", "windows", "targets"]
+        "start", "pair_bounds", "centers", "windows", "targets", "codes", "rows",
+        "row_bounds"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         chunk.start = 3
 
