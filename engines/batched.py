@@ -96,7 +96,7 @@ class Chunk:
     centers: np.ndarray       # (P,) int32 centre word c of each pair
     windows: np.ndarray       # (P,) int32 its window, numbered 0 .. n * 50 - 1 in the chunk
     targets: np.ndarray       # (P, K + 1) int32 the outside word o, then its K negatives
-    codes: np.ndarray         # (P, K + 2) int32 where each row's gradient sums (assign_slots)
+    slots: np.ndarray         # (P, K + 2) int32 where each row's gradient sums (assign_slots)
     rows: np.ndarray          # (R,) int32 the distinct rows of each iteration, one after another
     row_bounds: np.ndarray    # (n + 1,) iteration start + j's rows: row_bounds[j]:[j + 1]
 
@@ -234,10 +234,10 @@ class BatchedSkipgram:
         per_iteration = np.bincount(windows // B, minlength=n)
         pair_bounds = np.concatenate(([0], np.cumsum(per_iteration)))
         targets = self.sample_targets(rng, outsides)
-        codes, rows, row_bounds = self.kernels.assign_slots(self.V, pair_centers, targets,
+        slots, rows, row_bounds = self.kernels.assign_slots(self.V, pair_centers, targets,
                                                             pair_bounds)
         return Chunk(start=index * n, pair_bounds=pair_bounds, centers=pair_centers,
-                     windows=windows, targets=targets, codes=codes, rows=rows,
+                     windows=windows, targets=targets, slots=slots, rows=rows,
                      row_bounds=row_bounds)
 
     def _chunk_for(self, iteration):
@@ -292,7 +292,7 @@ class BatchedSkipgram:
     @staticmethod
     def _arrays(chunk):
         """A chunk's arrays, in the order the kernels take them."""
-        return (chunk.centers, chunk.targets, chunk.codes, chunk.rows, chunk.row_bounds,
+        return (chunk.centers, chunk.targets, chunk.slots, chunk.rows, chunk.row_bounds,
                 chunk.pair_bounds)
 
     def steps_left_in_chunk(self):

@@ -46,16 +46,16 @@ def make_accumulate(D=0):
     """``accumulate`` for rows of D columns (0: any); a constant D lets the compiler
     unroll the row loops (the assignment's d = 10 trains about 10% faster)."""
     @njit(nogil=True, cache=True)
-    def accumulate(x, V, centers, targets, codes, a, b, grad, work):
+    def accumulate(x, V, centers, targets, slots, a, b, grad, work):
         """Loss and gradient of pairs a..b-1, unscaled; returns the loss.
 
         x -- (2V, d) parameters: v_w in rows 0..V-1, u_w in rows V..2V-1
         centers -- (P,) centre word c of every pair; targets -- (P, K + 1): o,
             then the K negatives (word ids; u_w is row V + w)
-        codes -- (P, K + 2) where each target's row, then the centre's, sums its
-            gradient in ``grad`` (``assign_slots``: slot s, or ~s on first use)
-        grad (>= the slots used, d) float64 -- written here: grad[s] is the
-            gradient on row s of the iteration's rows
+        slots -- (P, K + 2) where each target's row, then the centre's, sums its
+            gradient in ``grad`` (``assign_slots``)
+        grad (>= the slots used, d) float64 -- zero on entry; grad[s] gets the
+            gradient on the iteration's row s
         work (3, max(d, K + 1)) float64 -- scratch
 
         The loss is summed over the pairs, each row's gradient terms in pair
@@ -88,14 +88,14 @@ def make_accumulate(D=0):
             loss += math.log(q_product)
             for k in range(T):
                 r = V + targets[p, k]
-                s, first = decode(codes[p, k])
+                s = slots[p, k]
+                ds = dscore[k]  # a local: else it is read again after every store to grad
                 for j in range(d):
-                    g_c[j] += dscore[k] * x[r, j]  # dJ/dv_c = sum_k dscore_k u_k
-                    # dJ/du_k = dscore_k v_c; a row's first term starts its sum
-                    grad[s, j] = (0.0 if first else grad[s, j]) + dscore[k] * v_c[j]
-            s, first = decode(codes[p, T])
+                    g_c[j] += ds * x[r, j]  # dJ/dv_c = sum_k dscore_k u_k
+                    grad[s, j] += ds * v_c[j]  # dJ/du_k = dscore_k v_c
+            s = slots[p, T]
             for j in range(d):
-                grad[s, j] = (0.0 if first else grad[s, j]) + g_c[j]
+                grad[s, j] += g_c[j]
         return loss
 
     return accumulate
@@ -114,27 +114,20 @@ def score(x, r, v_c, d):
     return even + odd
 
 
-@njit(nogil=True, cache=True)
-def decode(code):
-    """(slot, first use) of an ``assign_slots`` code."""
-    return (code, False) if code >= 0 else (~code, True)
-
-
 def assign_slots(V, centers, targets, pair_bounds):
-    """Where each iteration sums each row's gradient: (codes, rows, row_bounds).
+    """Where each iteration sums each row's gradient: (slots, rows, row_bounds).
 
     centers (P,), targets (P, K + 1) -- as ``accumulate``'s
     pair_bounds -- (n + 1,) iteration j's pairs are pair_bounds[j]:[j + 1]
     Iteration j touches the distinct rows rows[row_bounds[j]:[j + 1]] (int32),
-    in order of first use, row i of them summed in slot i. codes (P, K + 2)
-    int32: the slot of each target's row u (row V + w), then of the centre's
-    v_c, as ~slot (negative) where the row is used for the first time in its
-    iteration. Computed with the sampling, off the training thread: the
-    kernel then neither looks rows up nor branches on them.
+    in order of first use; row i of them sums its gradient in slot i. slots
+    (P, K + 2) int32: the slot of each target's row u (row V + w), then of
+    the centre's v_c. Computed with the sampling, off the training thread:
+    the kernel then neither looks rows up nor branches on them.
     """
     P, T = targets.shape
     slot_of_row = np.full(2 * V, -1, np.int32)
-    codes = np.empty((P, T + 1), np.int32)
+    slots = np.empty((P, T + 1), np.int32)
     rows = np.empty(P * (T + 1), np.int32)
     row_bounds = np.zeros(pair_bounds.shape[0], np.int64)
     total = 0
@@ -146,20 +139,20 @@ def assign_slots(V, centers, targets, pair_bounds):
                 s = slot_of_row[r]
                 new = s < 0  # written without a branch: whether a row is new is random
                 rows[total + n] = r
-                codes[p, k] = ~n if new else s
+                slots[p, k] = n if new else s
                 slot_of_row[r] = n if new else s
                 n += new
         for i in range(n):
             slot_of_row[rows[total + i]] = -1
         total += n
         row_bounds[j + 1] = total
-    return codes, rows[:total].copy(), row_bounds
+    return slots, rows[:total].copy(), row_bounds
 
 
 accumulate_any = make_accumulate()
 
 
-def batch_loss_grad(x, V, centers, targets, codes, rows, row_bounds, pair_bounds, j, batch):
+def batch_loss_grad(x, V, centers, targets, slots, rows, row_bounds, pair_bounds, j, batch):
     """Loss and gradient of iteration j, as ``BatchedSkipgram`` defines them.
 
     Arguments as ``accumulate``'s and ``assign_slots``'s; batch -- the number
@@ -168,8 +161,8 @@ def batch_loss_grad(x, V, centers, targets, codes, rows, row_bounds, pair_bounds
     the gradient on the n distinct rows the iteration touches, times 1 / batch.
     """
     n = row_bounds[j + 1] - row_bounds[j]
-    grad = np.empty((n, x.shape[1]))
-    loss = accumulate_any(x, V, centers, targets, codes, pair_bounds[j], pair_bounds[j + 1],
+    grad = np.zeros((n, x.shape[1]))
+    loss = accumulate_any(x, V, centers, targets, slots, pair_bounds[j], pair_bounds[j + 1],
                           grad, scratch(x, targets))
     scale = 1.0 / batch
     for i in range(n):
@@ -195,7 +188,7 @@ def sgd_rows(x, rows, grad, step):
 
 def make_train_block(accumulate):
     """``train_block`` on top of one ``accumulate``."""
-    def train_block(x, V, centers, targets, codes, rows, row_bounds, pair_bounds, first, last,
+    def train_block(x, V, centers, targets, slots, rows, row_bounds, pair_bounds, first, last,
                     step, batch):
         """Iterations first..last-1 of sgd with ``batch_loss_grad`` and ``sgd_rows``.
 
@@ -207,20 +200,22 @@ def make_train_block(accumulate):
         most = 0
         for j in range(first, last):
             most = max(most, row_bounds[j + 1] - row_bounds[j])
-        grad = np.empty((most, x.shape[1]))
+        grad = np.zeros((most, x.shape[1]))
         work = scratch(x, targets)
         losses = np.empty(last - first)
         scale = 1.0 / batch
         for j in range(first, last):
-            loss = accumulate(x, V, centers, targets, codes, pair_bounds[j], pair_bounds[j + 1],
+            loss = accumulate(x, V, centers, targets, slots, pair_bounds[j], pair_bounds[j + 1],
                               grad, work)
             # batch_loss_grad's averaging and sgd_rows's step in one pass over the
-            # rows (calling the two costs a second pass: 1 us of 25 an iteration)
+            # rows (calling the two costs a second pass: 1 us of 25 an iteration),
+            # which also leaves grad zero for the next iteration
             base = row_bounds[j]
             for i in range(row_bounds[j + 1] - base):
                 r = rows[base + i]
                 for k in range(x.shape[1]):
                     x[r, k] = x[r, k] - step * (grad[i, k] * scale)
+                    grad[i, k] = 0.0
             losses[j - first] = loss / batch
         return losses
 
@@ -341,7 +336,7 @@ def place_negatives(table, draws, positions, targets):
 
 def _signatures():
     """(name, function, numba signature) of every exported kernel."""
-    # x, V, centers, targets, codes, rows, row_bounds, pair_bounds
+    # x, V, centers, targets, slots, rows, row_bounds, pair_bounds
     chunk = "%s[:, ::1], i8, i4[::1], i4[:, ::1], i4[:, ::1], i4[::1], i8[::1], i8[::1]"
     block = "f8[::1](" + chunk + ", i8, i8, f8, f8)"
     out = []

@@ -48,19 +48,16 @@ def test_assign_slots_gives_each_row_of_an_iteration_one_slot(dataset, kernels):
     eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=6, dim=5,
                           kernels=kernels)
     chunk = eng.sample_chunk(1)
-    assert chunk.codes.shape == (chunk.targets.shape[0], 6) and chunk.row_bounds[0] == 0
+    assert chunk.slots.shape == (chunk.targets.shape[0], 6) and chunk.row_bounds[0] == 0
     for j in range(6):
-        rows = chunk.rows[chunk.row_bounds[j]:chunk.row_bounds[j + 1]]
-        seen = []  # the rows in order of first use, as the codes should number them
+        seen = []  # the rows in order of first use, as the slots should number them
         for p in range(chunk.pair_bounds[j], chunk.pair_bounds[j + 1]):
             used = [eng.V + w for w in chunk.targets[p]] + [chunk.centers[p]]
-            for row, code in zip(used, chunk.codes[p]):
-                first = row not in seen
-                if first:
+            for row, slot in zip(used, chunk.slots[p]):
+                if row not in seen:
                     seen.append(row)
-                assert (code < 0) == first
-                assert seen.index(row) == (~code if code < 0 else code)
-        assert rows.tolist() == seen
+                assert slot == seen.index(row)
+        assert chunk.rows[chunk.row_bounds[j]:chunk.row_bounds[j + 1]].tolist() == seen
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -252,7 +249,7 @@ def test_chunk_is_a_frozen_record(dataset):
     eng = BatchedSkipgram(dataset, window=3, K=4, seed=5, chunk_iterations=8)
     chunk = eng.sample_chunk(0)
     assert [f.name for f in dataclasses.fields(Chunk)] == [
-        "start", "pair_bounds", "centers", "windows", "targets", "codes", "rows",
+        "start", "pair_bounds", "centers", "windows", "targets", "slots", "rows",
         "row_bounds"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         chunk.start = 3
