@@ -170,6 +170,7 @@ def train(args, config):
             from engines.block_sgd import sgd_in_blocks
             wordVectors = sgd_in_blocks(engine, wordVectors, args.step, args.iterations,
                                         PRINT_EVERY, session, args.checkpoint_every)
+            engine.close()  # no sampling ahead while the outputs are written
         else:
             wordVectors = sgd(engine, wordVectors, args.step, args.iterations, None, True,
                               PRINT_EVERY=PRINT_EVERY, hooks=session)
@@ -192,16 +193,26 @@ def verdict(history, iterations):
 
 def save_outputs(outdir, wordVectors, tokens, history):
     """The vectors first (the run's result), then the figures, each optional."""
-    import plots
+    from utils.background import Jobs
     from vectors import save_vectors
 
-    nWords = len(tokens)
-    saved = list(save_vectors(outdir, wordVectors, tokens))
-    # The plot uses the centre vectors v_w (the first half of the rows).
+    with Jobs() as jobs:  # vectors.txt is written in a child process, beside the figures
+        saved = list(save_vectors(outdir, wordVectors, tokens, start=jobs.start))
+        for path in draw_figures(outdir, wordVectors[:len(tokens)], tokens, history):
+            # Listed as the assignment's run lists them: the word plot first.
+            saved.insert(0 if path.endswith("word_vectors.png") else len(saved), path)
+    print("Saved %s" % ", ".join(saved))
+
+
+def draw_figures(outdir, centre_vectors, tokens, history):
+    """word_vectors.png (of the centre vectors v_w) and loss_curve.png; the paths drawn."""
+    import plots
+
     figures = [("word_vectors.png",
-                lambda p: plots.plot_word_vectors(wordVectors[:nWords], tokens, p))]
+                lambda p: plots.plot_word_vectors(centre_vectors, tokens, p))]
     if history:
         figures.append(("loss_curve.png", lambda p: plots.plot_loss_curve(history, p)))
+    drawn = []
     for name, draw in figures:
         path = os.path.join(outdir, name)
         try:
@@ -210,9 +221,8 @@ def save_outputs(outdir, wordVectors, tokens, history):
             print("warning: could not draw %s (%s: %s); the vectors are saved"
                   % (path, type(err).__name__, err), file=sys.stderr)
             continue
-        # Listed as the assignment's run lists them: the word plot first.
-        saved.insert(0 if name == "word_vectors.png" else len(saved), path)
-    print("Saved %s" % ", ".join(saved))
+        drawn.append(path)
+    return drawn
 
 
 def _sigterm_as_interrupt(signum, frame):

@@ -271,7 +271,7 @@ def save_vocab(path, words, counts=None):
     return path
 
 
-def save_vectors(outdir, wordVectors, tokens):
+def save_vectors(outdir, wordVectors, tokens, start=None):
     """Write wordVectors.npy, vocab.txt and vectors.txt into ``outdir``.
 
     outdir -- the folder (created if needed)
@@ -284,6 +284,8 @@ def save_vectors(outdir, wordVectors, tokens):
     whitespace cannot be written in that format (or one per line in vocab.txt),
     so it raises ValueError; the corpus, split on whitespace, has none. Each
     file is written atomically. Returns the paths (npy, vocab, vectors).
+    start -- given, ``vectors.txt`` (the slow one) is written by ``start(job)``
+    (run.py: ``utils.background.Jobs.start``, beside its figures); else at once.
     """
     wordVectors = np.asarray(wordVectors, dtype=float)
     words = words_in_order(tokens)
@@ -302,8 +304,13 @@ def save_vectors(outdir, wordVectors, tokens):
     data = npy_bytes(wordVectors)
     atomic_write(npy_path, lambda f: f.write(data))
     save_vocab(vocab_path, words)
-    save_word2vec_text(text_path, words, word_vectors(wordVectors))
+    matrix = word_vectors(wordVectors)
+    (start or _call)(lambda: save_word2vec_text(text_path, words, matrix))
     return npy_path, vocab_path, text_path
+
+
+def _call(job):
+    job()
 
 
 def _read_run_folder(directory):

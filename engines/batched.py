@@ -252,6 +252,11 @@ class BatchedSkipgram:
             self._ahead = (index + 1, self._pool.submit(self.sample_chunk, index + 1))
         return chunk
 
+    def close(self):
+        """Stop the sampling thread once training is over (waits for a chunk it is on)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._ahead = None
+
     # ---- one iteration -------------------------------------------------------
 
     def pairs(self, iteration):

@@ -234,10 +234,10 @@ SLOW_EXPORT = [sys.executable, "-c",
                "import sys, time; sys.path.insert(0, %r)\n"
                "import vectors, run\n"
                "real = vectors.save_vectors\n"
-               "def slow(*args):\n"
+               "def slow(*args, **kwargs):\n"
                "    print('exporting', flush=True)\n"
                "    time.sleep(120)\n"
-               "    return real(*args)\n"
+               "    return real(*args, **kwargs)\n"
                "vectors.save_vectors = slow\n"
                "import signal\n"  # as run.py's __main__ block does
                "signal.signal(signal.SIGTERM, run._sigterm_as_interrupt)\n"

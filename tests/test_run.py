@@ -14,7 +14,7 @@ import plots
 import run as run_module
 from tests.conftest import ROOT, write_treebank
 from tests.test_checkpoint import _FullDisk
-from utils import checkpoint, fileio
+from utils import background, checkpoint, fileio
 
 SANITY = "sanity check: cost at convergence should be around or below 10"
 
@@ -210,6 +210,22 @@ def test_outputs_that_cannot_be_written_keep_the_training(treebank_dir, tmp_path
     assert again[0] == "Resuming from checkpoint 40 in %s" % out
     assert not [l for l in again if l.startswith("iter ")]
     assert sorted(set(os.listdir(out)) & set(OUTPUTS)) == sorted(OUTPUTS)
+
+
+@pytest.mark.parametrize("in_a_child", [True, False], ids=["child process", "in place"])
+def test_vectors_txt_failing_in_its_child_process_is_the_same_error(
+        treebank_dir, tmp_path, monkeypatch, capsys, in_a_child):
+    # run.py writes vectors.txt in a forked child (utils/background.py) on Linux.
+    if in_a_child and not background.CAN_FORK:
+        pytest.skip("fork is used on Linux only")
+    monkeypatch.setattr(background, "CAN_FORK", in_a_child)
+    out = tmp_path / "out"
+    _failing_writes(monkeypatch, errno.ENOSPC, lambda name: name == "vectors.txt")
+    assert run_module.main(_args(treebank_dir, out)) == 1
+    assert capsys.readouterr().err == (
+        "error: the disk is full: free some space; the trained vectors are in the final"
+        " checkpoint: run again to write the outputs\n")
+    assert not [name for name in os.listdir(out) if name.startswith(fileio.TEMP_PREFIX)]
 
 
 # ---- figures are optional, the vectors are not ------------------------------------------
