@@ -33,7 +33,8 @@ import types
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = [os.path.join(HERE, name) for name in ("batched_kernels.py", "prefetch.py")]
+SOURCES = [os.path.join(HERE, name)  # the kernels, and the flags they are built with
+           for name in ("batched_kernels.py", "prefetch.py", "compiled.py")]
 ROOT = os.path.dirname(HERE)
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
@@ -76,15 +77,18 @@ def build(name, out_dir):
     from engines.batched_kernels import EXPORTS
 
     # pycc has no nogil option: its functions would hold the GIL, and the
-    # sampling thread would wait for every kernel. Its Flags() get ours.
+    # sampling thread would wait for every kernel. Its Flags() get ours. No
+    # kernel is passed two views of one array, so its arrays may be marked as
+    # not aliasing each other: LLVM then keeps values in registers across stores.
     plain_flags = pycc_compiler.Flags
 
-    def nogil_flags():
+    def kernel_flags():
         flags = plain_flags()
         flags.release_gil = True
+        flags.noalias = True
         return flags
 
-    pycc_compiler.Flags = nogil_flags
+    pycc_compiler.Flags = kernel_flags
     cc = CC(name)
     cc.output_dir = out_dir
     cc.verbose = False
