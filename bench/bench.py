@@ -9,7 +9,9 @@ Prints figures measured in this one run, and every target with "met" or "missed"
    sentences, skip-gram, K = 10, window 5, d = 10, the same number of centre
    words: 40,000 x 50), whole process and its train() alone. The runs
    alternate (ours, gensim 1, gensim 2, then the next round in another
-   order) and the figures are medians over the rounds.
+   order) and the figures are medians over the rounds. Peak memory is the
+   process's own, and (in one more run, not timed) that of the process with
+   the child that writes ``vectors.txt``; the target takes the larger.
 2. The batched engine's cost per centre word on synthetic Zipf corpora:
    V = 20,000 against 200,000 (should be flat) and d = 10, 100, 300 (should
    grow at most linearly).
@@ -72,6 +74,40 @@ def run_process(cmd, first_prefix=None):
     if proc.returncode != 0:
         raise RuntimeError("%s failed (%d):\n%s" % (" ".join(cmd), proc.returncode, err))
     return wall, first, usage.ru_maxrss / 1024.0, "".join(lines), err
+
+
+def tree_peak_pss(cmd, every=0.005):
+    """Peak memory in MiB of cmd's process and its children together (Linux; else None).
+
+    Proportional set sizes (PSS), so pages a forked child shares with its parent
+    count once; sampled every ``every`` seconds in a run that is not timed.
+    """
+    if not os.path.exists("/proc/self/smaps_rollup"):
+        return None
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        pids = [proc.pid] + _children(proc.pid)
+        peak = max(peak, sum(_pss_kib(pid) for pid in pids))
+        time.sleep(every)
+    return peak / 1024.0
+
+
+def _children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:  # it has just ended
+        return []
+
+
+def _pss_kib(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+    except OSError:
+        return 0
 
 
 def run_ours(data, outdir):
@@ -141,7 +177,15 @@ def section_run_py(args, targets, outdir):
     targets.check("final loss <= 10", "%.6f" % ours["loss"], ours["loss"] <= 10)
     targets.check("first iter line within 0.5 s of launch", "%.2f s" % ours["first"],
                   ours["first"] <= 0.5)
-    targets.check("run.py peak memory < 120 MiB", "%.0f MiB" % ours["peak"], ours["peak"] < 120)
+    # run.py writes vectors.txt in a forked child: its memory counts too.
+    shutil.rmtree(outdir, ignore_errors=True)
+    tree = tree_peak_pss([sys.executable, "run.py", "--data", args.data, "--outdir", outdir,
+                          "--no-resume"])
+    if tree is not None:
+        print("python run.py with its child process: peak memory %.0f MiB (PSS, sampled every"
+              " 5 ms in a run not timed)" % tree)
+    peak = max(ours["peak"], tree or 0)
+    targets.check("run.py peak memory < 120 MiB", "%.0f MiB" % peak, peak < 120)
 
 
 class SyntheticDataset:
