@@ -192,7 +192,8 @@ def verdict(history, iterations):
 
 
 def save_outputs(outdir, wordVectors, tokens, history):
-    """The vectors first (the run's result), then the figures, each optional."""
+    """The vectors first (the run's result), then the figures, each optional;
+    vectors.txt is written by a child process meanwhile (utils/background.py)."""
     from utils.background import Jobs
     from vectors import save_vectors
 

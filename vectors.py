@@ -305,12 +305,15 @@ def save_vectors(outdir, wordVectors, tokens, start=None):
     atomic_write(npy_path, lambda f: f.write(data))
     save_vocab(vocab_path, words)
     matrix = word_vectors(wordVectors)
-    (start or _call)(lambda: save_word2vec_text(text_path, words, matrix))
+
+    def write_text():
+        save_word2vec_text(text_path, words, matrix)
+
+    if start is None:
+        write_text()
+    else:
+        start(write_text)
     return npy_path, vocab_path, text_path
-
-
-def _call(job):
-    job()
 
 
 def _read_run_folder(directory):

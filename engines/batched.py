@@ -249,13 +249,18 @@ class BatchedSkipgram:
             chunk = (ahead[1].result() if ahead is not None and ahead[0] == index
                      else self.sample_chunk(index))
             self._chunk = chunk
-            self._ahead = (index + 1, self._pool.submit(self.sample_chunk, index + 1))
+            if self._pool is not None:  # else closed: sampled when needed
+                self._ahead = (index + 1, self._pool.submit(self.sample_chunk, index + 1))
         return chunk
 
     def close(self):
-        """Stop the sampling thread once training is over (waits for a chunk it is on)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._ahead = None
+        """Stop the sampling thread once training is over (waits for a chunk it is on).
+
+        The engine still works afterwards, sampling each chunk when it is needed.
+        """
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool, self._ahead = None, None
 
     # ---- one iteration -------------------------------------------------------
 

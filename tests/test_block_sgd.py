@@ -60,6 +60,21 @@ def test_train_block_refuses_a_block_past_its_chunk(dataset):
         eng.train_block(x[:, :4].copy(), 0.1, 1)
 
 
+def test_a_closed_engine_has_no_sampling_thread_and_still_trains(dataset):
+    one, closed = _engine(dataset, 5), _engine(dataset, 5)
+    x_one, x_closed = _start(one.V, 5), _start(one.V, 5)
+    one.train_block(x_one, 0.1, 10)
+    closed.train_block(x_closed, 0.1, 10)
+    closed.close()
+    closed.close()  # twice is fine
+    assert closed._ahead is None and closed._pool is None
+    for eng, x in ((one, x_one), (closed, x_closed)):
+        for n in (6, 16, 16):  # across two chunk boundaries
+            eng.train_block(x, 0.1, n)
+    assert closed._ahead is None  # nothing sampled in the background
+    assert np.array_equal(x_closed, x_one)
+
+
 def test_block_length_stops_at_every_event():
     assert block_length(0, 100, (10, 40, 7), 16) == 7
     assert block_length(7, 100, (10, 40, 7), 16) == 3
