@@ -99,3 +99,15 @@ def test_a_job_killed_by_a_signal_is_a_child_process_error():
     with pytest.raises(ChildProcessError, match="killed by signal %d" % signal.SIGKILL):
         with Jobs() as jobs:
             jobs.start(lambda: os.kill(os.getpid(), signal.SIGKILL))
+
+
+def test_when_fork_fails_the_job_runs_in_place(tmp_path, monkeypatch):
+    def no_fork():
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(background, "CAN_FORK", True)
+    monkeypatch.setattr(os, "fork", no_fork)
+    path = tmp_path / "done"
+    with Jobs() as jobs:
+        jobs.start(lambda: _write_pid(path))
+        assert int(path.read_text()) == os.getpid()  # already written, by this process

@@ -29,7 +29,8 @@ class Jobs:
     fails, leaving the block raises its exception again (an OSError keeps
     its errno and file name; a job killed by a signal gives ChildProcessError),
     unless the block itself is raising: then that exception goes on. A job
-    run in place is a plain call: its exception comes out of ``start``.
+    run in place (no fork here, or no process to spare) is a plain call: its
+    exception comes out of ``start``.
     """
 
     def __init__(self):
@@ -53,12 +54,18 @@ class Jobs:
         read_end, write_end = os.pipe()
         sys.stdout.flush()  # else a job that prints would print the parent's buffer again
         sys.stderr.flush()
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns when a process with threads forks: a lock another
-            # thread holds stays locked in the child. The child runs only ``job``,
-            # which takes no lock of another thread (malloc is fork-safe in glibc).
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
+        try:
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns when a process with threads forks: a lock another
+                # thread holds stays locked in the child. The child runs only ``job``,
+                # which takes no lock of another thread (malloc is fork-safe in glibc).
+                warnings.simplefilter("ignore", DeprecationWarning)
+                pid = os.fork()
+        except OSError:  # no process to spare (a limit, no memory): do it here instead
+            os.close(read_end)
+            os.close(write_end)
+            job()
+            return
         if pid == 0:
             os.close(read_end)
             _run_child(job, write_end)
