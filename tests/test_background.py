@@ -49,6 +49,11 @@ def test_an_os_error_comes_back_with_its_errno_and_file(can_fork):
     assert caught.value.filename == "/some/vectors.txt"
     assert "No space left" in str(caught.value)
 
+    with pytest.raises(PermissionError, match="b'/a/bytes/path'" if can_fork else None):
+        with Jobs() as jobs:  # a bytes file name comes back as its text
+            jobs.start(lambda: _fail(PermissionError(errno.EACCES, "Permission denied",
+                                                     b"/a/bytes/path")))
+
 
 def test_other_errors_come_back_by_type_and_message(can_fork):
     with pytest.raises(ValueError, match="the word 'a b' cannot be saved"):

@@ -104,7 +104,7 @@ def _run_child(job, write_end):
         if isinstance(err, OSError):
             report.update(errno=err.errno, strerror=err.strerror, filename=err.filename)
         try:
-            os.write(write_end, json.dumps(report).encode("utf-8"))
+            os.write(write_end, json.dumps(report, default=str).encode("utf-8"))  # bytes paths
         except OSError:
             pass
     finally:
