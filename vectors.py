@@ -28,7 +28,7 @@ from utils.fileio import atomic_write, npy_bytes
 from utils.utils import normalizeRows
 # The writers and VectorsError are part of this module's interface (train.py uses them).
 from utils.word2vec_format import (VectorsError, read_word2vec,  # noqa: F401
-                                   save_word2vec_binary, save_word2vec_text)
+                                   save_vocab, save_word2vec_binary, save_word2vec_text)
 
 VECTORS_NPY = "wordVectors.npy"
 VOCAB_TXT = "vocab.txt"
@@ -253,22 +253,6 @@ def words_in_order(tokens):
                              % (index, words[index], word))
         words[index] = word
     return words
-
-
-def save_vocab(path, words, counts=None):
-    """Write vocab.txt atomically: one word a line, ``word<TAB>count`` when counts are given."""
-    words = list(words)
-    w2vformat.check_words(words)
-    if counts is None:
-        text = "".join(w + "\n" for w in words)
-    else:
-        counts = [int(c) for c in counts]
-        if len(counts) != len(words):
-            raise ValueError("%d counts for %d words" % (len(counts), len(words)))
-        text = "".join("%s\t%d\n" % wc for wc in zip(words, counts))
-    data = text.encode("utf-8")
-    atomic_write(path, lambda f: f.write(data))
-    return path
 
 
 def save_vectors(outdir, wordVectors, tokens, start=None):

@@ -80,6 +80,22 @@ def read_vocab(path, unique=False):
     return words, (np.array(counts, dtype=np.int64) if with_counts else None)
 
 
+def save_vocab(path, words, counts=None):
+    """Write vocab.txt atomically: one word a line, ``word<TAB>count`` when counts are given."""
+    words = list(words)
+    check_words(words)
+    if counts is None:
+        text = "".join(w + "\n" for w in words)
+    else:
+        counts = [int(c) for c in counts]
+        if len(counts) != len(words):
+            raise ValueError("%d counts for %d words" % (len(counts), len(words)))
+        text = "".join("%s\t%d\n" % wc for wc in zip(words, counts))
+    data = text.encode("utf-8")
+    atomic_write(path, lambda f: f.write(data))
+    return path
+
+
 # ---- reading word2vec files ----------------------------------------------------
 
 def read_word2vec(path, binary=None, limit=None, dtype=np.float64):
