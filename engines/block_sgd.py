@@ -5,8 +5,8 @@ is ``sgd.sgd(engine, x, step, iterations, PRINT_EVERY=PRINT_EVERY, hooks=hooks)`
 for the batched engine, bit for bit: the same updates, ``iter`` lines,
 annealing and checkpoints. The iterations between two events (a print, an
 annealing, a checkpoint, the end of a sampled chunk) run as one call of the
-engine's ``train_block`` instead of one Python round trip each (7 us of an
-iteration's 48); a Ctrl-C or SIGTERM is honoured at the end of the block, at
+engine's ``train_block`` instead of one Python round trip each (about 7 us,
+when the kernel's iteration takes 25); a Ctrl-C or SIGTERM is honoured at the end of the block, at
 most ten iterations later. tests/test_block_sgd.py proves the two equal.
 """
 
