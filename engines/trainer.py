@@ -27,8 +27,7 @@ from numba import njit
 
 from engines import kernels
 from utils import checkpoint
-from utils.checkpoint import CheckpointError
-from utils.outdir import explain, set_aside
+from utils.outdir import set_aside
 from utils.session import TrainingDiverged
 from utils.terminal import ProgressLine, format_seconds
 
@@ -373,11 +372,6 @@ class Checkpoints:
             raise TrainingDiverged(
                 "the vectors became NaN or infinite by job %d of %d; alpha %g is probably too"
                 " large: try a smaller --alpha" % (jobs, self.t.total_jobs, self.t.s.alpha))
-        try:
-            checkpoint.save(self.directory, jobs, {"vectors": self.t.vectors},
-                            self.progress.state(), self.run_info, self.keep)
-        except OSError as err:
-            raise CheckpointError("could not write a checkpoint in %s: %s. The earlier"
-                                  " checkpoints there are intact; run again to resume."
-                                  % (self.directory, explain(err))) from None
+        checkpoint.save_or_explain(self.directory, jobs, {"vectors": self.t.vectors},
+                                   self.progress.state(), self.run_info, self.keep)
         self.last_saved = jobs

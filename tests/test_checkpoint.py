@@ -130,6 +130,20 @@ def test_full_disk_mid_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch
     assert it == 10 and np.array_equal(arrays["params"], np.full((4, 3), 1.0))
 
 
+def test_save_or_explain_words_a_full_disk_and_keeps_the_previous_checkpoint(
+        tmp_path, monkeypatch):
+    _save(tmp_path, 10, 1.0)
+    monkeypatch.setattr(fileio, "open", _FullDisk, raising=False)
+    with pytest.raises(CheckpointError) as exc:
+        checkpoint.save_or_explain(str(tmp_path), 20, {"params": np.zeros((4, 3))},
+                                   {"step": 0.3}, RUN)
+    assert str(exc.value) == (
+        "could not write checkpoint 20 in %s: the disk is full: free some space. The earlier"
+        " checkpoints there are intact; run again to resume." % tmp_path)
+    monkeypatch.undo()
+    assert checkpoint.list_iterations(str(tmp_path)) == [10]
+
+
 def test_crash_between_the_array_and_the_state_file(tmp_path, monkeypatch):
     _save(tmp_path, 10, 1.0)
     real_replace = os.replace

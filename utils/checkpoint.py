@@ -27,6 +27,7 @@ import sys
 import numpy as np
 
 from utils.fileio import TEMP_PREFIX, atomic_write, npy_bytes, read_regular
+from utils.outdir import explain
 
 FORMAT = "word2vec-numpy checkpoint 3"
 MAX_STATE_BYTES = 64 << 20   # a state file is kilobytes; refuse anything absurd
@@ -72,6 +73,17 @@ def save(directory, iteration, arrays, state, run_info, keep=3):
     text = json.dumps(body, allow_nan=False).encode("utf-8")
     atomic_write(state_path(directory, iteration), lambda f: f.write(text))
     prune(directory, iteration, keep, list(arrays))
+
+
+
+def save_or_explain(directory, iteration, arrays, state, run_info, keep=3):
+    """``save``; an OSError becomes a CheckpointError saying what failed and what to do."""
+    try:
+        save(directory, iteration, arrays, state, run_info, keep)
+    except OSError as err:
+        raise CheckpointError("could not write checkpoint %d in %s: %s. The earlier"
+                              " checkpoints there are intact; run again to resume."
+                              % (iteration, directory, explain(err))) from None
 
 
 def prune(directory, iteration, keep, names):

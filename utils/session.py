@@ -17,7 +17,7 @@ import numpy as np
 
 from utils import checkpoint
 from utils.checkpoint import CheckpointError
-from utils.outdir import explain, set_aside
+from utils.outdir import set_aside
 from utils.terminal import ProgressLine, StopRequest, format_seconds, rate_and_eta
 
 
@@ -261,13 +261,8 @@ class TrainingSession:
         state = {"step": float(step), "exploss": None if exploss is None else float(exploss),
                  "history": [[int(i), float(v)] for i, v in self.history],
                  "random": random_states(self.sources)}
-        try:
-            checkpoint.save(self.directory, it, {"params": np.asarray(x)}, state,
-                            self.run_info, self.keep)
-        except OSError as err:
-            raise CheckpointError("could not write checkpoint %d in %s: %s. The earlier"
-                                  " checkpoints there are intact; run again to resume."
-                                  % (it, self.directory, explain(err))) from None
+        checkpoint.save_or_explain(self.directory, it, {"params": np.asarray(x)}, state,
+                                   self.run_info, self.keep)
         self.last_saved = it
 
     def _kept_note(self):
