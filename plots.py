@@ -3,8 +3,11 @@
 * ``plot_word_vectors`` -- chosen words' vectors projected on their first two
   singular directions, coloured by sentiment group, labels kept apart;
 * ``plot_loss_curve`` -- the training loss against the iteration;
-* ``plot_accuracy``, ``plot_confusion`` -- sentiment.py's sweep and confusion matrix.
+* ``plot_accuracy``, ``plot_confusion`` -- sentiment.py's sweep and confusion matrix;
+* ``draw_or_warn`` -- a trainer's figure, which must never lose the run it follows.
 """
+
+import sys
 
 import numpy as np
 
@@ -42,6 +45,18 @@ def _save(fig, path):
     """Write ``fig`` to ``path`` as PNG, atomically."""
     atomic_write(path, lambda f: fig.savefig(f, format="png"))
     return path
+
+
+def draw_or_warn(draw, path):
+    """draw(path); True if it worked. A figure comes after the vectors are saved, so
+    one that cannot be drawn is only a warning on stderr, naming the cause."""
+    try:
+        draw(path)
+    except Exception as err:
+        print("warning: could not draw %s (%s: %s); the vectors are saved"
+              % (path, type(err).__name__, err), file=sys.stderr)
+        return False
+    return True
 
 
 # ---- word vectors ----------------------------------------------------------------

@@ -216,13 +216,8 @@ def draw_figures(outdir, centre_vectors, tokens, history):
     drawn = []
     for name, draw in figures:
         path = os.path.join(outdir, name)
-        try:
-            draw(path)
-        except Exception as err:  # a figure is a bonus: never lose a run for it
-            print("warning: could not draw %s (%s: %s); the vectors are saved"
-                  % (path, type(err).__name__, err), file=sys.stderr)
-            continue
-        drawn.append(path)
+        if plots.draw_or_warn(draw, path):
+            drawn.append(path)
     return drawn
 
 

@@ -219,13 +219,9 @@ def write_outputs(outdir, trainer, vocab, progress):
     vectors_io.save_vocab(paths[2], vocab.words, vocab.counts)
     data = npy_bytes(trainer.vectors)
     atomic_write(paths[3], lambda f: f.write(data))
-    try:  # the vectors are saved: a figure that cannot be drawn is only a warning
-        plots.plot_loss_curve(progress.history, paths[4], xlabel="epoch",
-                              title="%s + %s training loss" % (
-                                  LOSS_TITLES[trainer.s.model], LOSS_TITLES[trainer.s.loss]))
-    except Exception as err:
-        print("warning: could not draw %s (%s: %s); the vectors are saved"
-              % (paths[4], type(err).__name__, err), file=sys.stderr)
+    title = "%s + %s training loss" % (LOSS_TITLES[trainer.s.model], LOSS_TITLES[trainer.s.loss])
+    if not plots.draw_or_warn(lambda path: plots.plot_loss_curve(
+            progress.history, path, xlabel="epoch", title=title), paths[4]):
         paths.pop()
     return paths
 

@@ -1,6 +1,7 @@
 """plots.py: the word-vector figure (readable labels), the loss curve, sentiment figures."""
 
 import itertools
+import os
 from collections import namedtuple
 
 import numpy as np
@@ -135,3 +136,17 @@ def test_sentiment_figures(tmp_path):
     cm = plots.plot_confusion([0, 1, 1, 4, 2], [0, 1, 2, 4, 4], str(tmp_path / "cm.png"), names)
     assert cm.shape == (5, 5) and np.trace(cm) == 3 and cm[1, 2] == 1 and cm[2, 4] == 1
     assert (tmp_path / "cm.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_draw_or_warn_turns_a_failed_figure_into_one_warning(tmp_path, capsys):
+    path = str(tmp_path / "fig.png")
+    assert plots.draw_or_warn(lambda p: plots.plot_loss_curve([(10, 2.0), (20, 1.5)], p), path)
+    assert os.path.getsize(path) > 0 and capsys.readouterr().err == ""
+
+    def broken(p):
+        raise ValueError("no points")
+
+    assert not plots.draw_or_warn(broken, str(tmp_path / "bad.png"))
+    assert capsys.readouterr().err == ("warning: could not draw %s (ValueError: no points);"
+                                       " the vectors are saved\n" % (tmp_path / "bad.png"))
+    assert not os.path.exists(tmp_path / "bad.png")
