@@ -303,7 +303,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
                                                settings[3], settings[6])
     sent, rows, signs, g, H, E, context, ring = scratch
-    keep, accept, alias, codes, points, lengths = tables
+    _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
     n_neg = K if loss_kind == NEG else 0
     for i in range(n):
         if i + window + 2 < n:  # rows needed two centre words on: a new context v_w, u_o
@@ -352,7 +352,7 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
 
     settings -- int64 [model, loss, window, K, lo, hi, loss_every]
     syn0, syn1 -- the input and output vectors (float32 or float64), updated in place
-    tables -- (keep float64 (V,), accept float64 (V,), alias int32 (V,),
+    tables -- (keep float64 (V,), accept float32 (V,), alias int32 (V,),
               codes uint8 (V, L), points int32 (V, L), lengths int32 (V,))
     alphas -- float64 [alpha at the job's first word, its decrease per word];
               alpha is constant within a piece (at most 10,000 words)
