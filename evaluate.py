@@ -1,95 +1,35 @@
 #!/usr/bin/env python
-"""Score word vectors on the standard benchmarks, as gensim and word2vec C do.
+"""Score word vectors: ``python -m w2v evaluate`` plus the assignment's sentiment part.
 
-    python evaluate.py --vectors PATH [--benchmarks DIR] [--vector v|u|sum|concat]
-                       [--restrict N] [--json FILE]
+    python evaluate.py --vectors PATH [--benchmarks DIR] [--no-sentiment] ...
 
-* Word similarity, WordSim-353 and SimLex-999: Spearman's rho between cosine
-  similarity and the human scores, on the pairs whose words are known
-  (utils/similarity.py);
-* analogies, Google's questions-words.txt: 3CosAdd and 3CosMul accuracy over
-  the N most frequent words, per section, semantic, syntactic and total
-  (utils/analogies.py);
-* sentiment, when the treebank and its labels are there: sentiment.py's
-  5-class and binary test accuracies.
-
-Words match as in gensim's evaluators (utils/wordindex.py), so the numbers
-equal gensim's ``evaluate_word_pairs`` and ``evaluate_word_analogies``.
-Prints a table, writes ``--json FILE`` and a bar chart beside the vectors.
+Word similarity and analogies come from the library (w2v/commands/evaluate.py);
+this file adds sentiment.py's 5-class and binary test accuracies when the
+treebank and its labels are there.
 """
 
-import argparse
-import json
 import os
 import sys
-import time
 
 import sentiment
-from utils import benchmarks
-from utils.analogies import METHODS, evaluate_analogies
-from utils.datafiles import PROJECT_ROOT, DatasetError
-from utils.fileio import atomic_write
-from utils.similarity import evaluate_word_pairs
-from utils.terminal import ProgressLine, run_command
+from utils.datafiles import DatasetError
 from utils.treebank import DEFAULT_PATH, StanfordSentiment
-from utils.wordindex import WordIndex
-from vectors import VectorsError, add_arguments, load
+from w2v.commands import evaluate
 
-DEFAULT_BENCHMARKS = os.path.join(PROJECT_ROOT, "utils", "datasets", "benchmarks")
-DEFAULT_RESTRICT = 30000  # word2vec's compute-accuracy: the 30,000 most frequent words
-PAIR_SETS = ((benchmarks.WORDSIM353, "WordSim-353"), (benchmarks.SIMLEX999, "SimLex-999"))
-TITLES = dict(PAIR_SETS, **{benchmarks.ANALOGY: "Analogies"})
-FETCH_HINT = "run `sh get_datasets.sh` (it installs them there) or pass --benchmarks DIR"
+NAME = "sentiment"
+DESCRIPTION = "and sentiment.py's accuracies when the treebank is there"
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Evaluate word vectors: Spearman correlation on WordSim-353 and"
-                    " SimLex-999, 3CosAdd/3CosMul accuracy on Google's analogies, and"
-                    " sentiment.py's accuracies when the treebank is there. Words match"
-                    " as in gensim's evaluators (whatever their case, the most frequent"
-                    " variant's vector), so the numbers equal gensim's. Prints a table,"
-                    " saves a bar chart beside the vectors, and --json FILE.")
-    add_arguments(parser, default=None)  # --vectors PATH (required), --vector
-    parser.add_argument("--benchmarks", default=DEFAULT_BENCHMARKS, metavar="DIR",
-                        help="folder holding wordsim353.tsv, simlex999.txt and"
-                             " questions-words.txt (or the official combined.tab,"
-                             " SimLex-999.txt) (default: %(default)s)")
-    parser.add_argument("--restrict", type=int, default=DEFAULT_RESTRICT, metavar="N",
-                        help="analogies: answers and questions among the N most frequent"
-                             " words (the counts if the vectors have them, else file order);"
-                             " 0 for all words (default: %(default)s, as word2vec's"
-                             " compute-accuracy)")
-    parser.add_argument("--case-sensitive", action="store_true",
-                        help="match the benchmarks' words case for case (default: whatever"
-                             " the case, as gensim's evaluators)")
-    parser.add_argument("--json", metavar="FILE", help="also write the scores to FILE as JSON")
-    parser.add_argument("--plot", metavar="FILE",
-                        help="the bar chart's path (default: beside the vectors,"
-                             " evaluation.png in a folder, NAME_evaluation.png for a file)")
-    parser.add_argument("--no-plot", action="store_true", help="do not draw the bar chart")
+def add_arguments(parser):
     parser.add_argument("--no-sentiment", action="store_true", help="skip the sentiment part")
     parser.add_argument("--data", default=DEFAULT_PATH, metavar="DIR",
                         help="the treebank folder for the sentiment part (default: %(default)s)")
     parser.add_argument("--ptb", default=None, metavar="DIR",
                         help="the PTB sentiment trees, for the labels when the treebank has"
                              " no dictionary.txt (default: beside the treebank folder)")
-    args = parser.parse_args(argv)
-    if args.restrict < 0:
-        parser.error("--restrict: N must be 0 (all words) or positive, got %d" % args.restrict)
-    return args
 
 
-def _find(folder, name):
-    """The benchmark's file in ``folder``, or None with a line saying it is skipped."""
-    path = benchmarks.find_benchmark(folder, name)
-    if path is None:
-        print("%s: skipped: none of %s in %s; %s."
-              % (TITLES[name], ", ".join(benchmarks.FILE_NAMES[name]), folder, FETCH_HINT))
-    return path
-
-
-def _sentiment(wv, args, progress):
+def score(wv, args, progress):
     """sentiment.score's results, or None (with a line saying why) when it cannot run."""
     if args.no_sentiment:
         return None
@@ -109,144 +49,31 @@ def _sentiment(wv, args, progress):
         progress.close()
 
 
-def evaluate(wv, args, progress):
-    """Every score of the vectors ``wv``: a dict with wordsim353 and simlex999
-    (PairScore), analogy (AnalogyScore rows), analogy_words, analogy_seconds and
-    sentiment (sentiment.score's dict); a benchmark not found is left out."""
-    if not os.path.isdir(args.benchmarks):
-        raise benchmarks.BenchmarkError("no benchmarks folder %s; %s"
-                                        % (args.benchmarks, FETCH_HINT))
-    case_insensitive = not args.case_sensitive
-    results = {}
-    for name, _ in PAIR_SETS:
-        path = _find(args.benchmarks, name)
-        if path is not None:
-            index = WordIndex(wv.words, wv.counts, case_insensitive=case_insensitive)
-            results[name] = evaluate_word_pairs(wv.matrix, index,
-                                                benchmarks.read_word_pairs(path).pairs)
-    path = _find(args.benchmarks, benchmarks.ANALOGY)
-    if path is not None:
-        index = WordIndex(wv.words, wv.counts, limit=args.restrict or None,
-                          case_insensitive=case_insensitive)
-        start = time.perf_counter()
-        results["analogy"] = evaluate_analogies(
-            wv.matrix, index, benchmarks.read_analogies(path),
-            progress=lambda done: progress.show("analogies: %.0f%%" % (100 * done)))
-        progress.close()
-        results["analogy_seconds"] = time.perf_counter() - start
-        results["analogy_words"] = len(index)
-    results["sentiment"] = _sentiment(wv, args, progress)
-    return results
-
-
-# ---- output ------------------------------------------------------------------
-
 def _percent(x):
     return "-" if x is None else "%.1f%%" % (100 * x)
 
 
-def print_table(results, vocabulary_size):
-    """The scores on screen: similarity, analogies per section, sentiment."""
-    print("Word similarity: Spearman's rho, cosine similarity against the human scores")
-    print("  %-12s %7s   %-20s %s" % ("benchmark", "rho", "pairs used", "left out"))
-    for name, title in PAIR_SETS:
-        if name in results:
-            r = results[name]
-            print("  %-12s %7s   %4d / %-4d (%5.1f%%)  %d%s"
-                  % (title, "-" if r.spearman is None else "%.4f" % r.spearman, r.pairs_used,
-                     r.pairs_total, 100 * r.pairs_used / r.pairs_total, len(r.left_out),
-                     "  (%s)" % r.note if r.note else ""))
-    if "analogy" in results:
-        words = results["analogy_words"]
-        print()
-        print("Analogies: %s; a, b, c never the answer (%.1f s)"
-              % ("all %d words" % words if words == vocabulary_size else
-                 "the %d most frequent words" % words, results["analogy_seconds"]))
-        print("  %-28s %15s  %8s  %8s" % ("section", "used / total", *METHODS))
-        for row in results["analogy"]:
-            if row.name == "semantic":
-                print("  " + "-" * 64)
-            print("  %-28s %6d / %-6d  %8s  %8s"
-                  % (row.name, row.questions_used, row.questions_total,
-                     *(_percent(row.accuracy(m)) for m in METHODS)))
-    if results.get("sentiment"):
-        print()
-        print("Sentiment (sentiment.py): test accuracy, majority-class baseline in brackets")
-        for task in ("5 classes", "binary"):
-            res = results["sentiment"][task]
-            print("  %-10s %6s  (%s)" % (task, _percent(res["accuracy"]["test"]),
-                                         _percent(res["baseline"]["test"])))
+def print_scores(result):
+    print("Sentiment (sentiment.py): test accuracy, majority-class baseline in brackets")
+    for task in ("5 classes", "binary"):
+        res = result[task]
+        print("  %-10s %6s  (%s)" % (task, _percent(res["accuracy"]["test"]),
+                                     _percent(res["baseline"]["test"])))
 
 
-def _analogy_json(row):
-    """A row of the analogy table: 3CosAdd under the issue's names, 3CosMul beside."""
-    return {"accuracy": row.accuracy("3CosAdd"), "correct": row.correct["3CosAdd"],
-            "questions_used": row.questions_used, "questions_total": row.questions_total,
-            "accuracy_3cosmul": row.accuracy("3CosMul"), "correct_3cosmul": row.correct["3CosMul"]}
-
-
-def _sentiment_json(res):
+def _task_json(res):
     accuracy = res["accuracy"]
     return {"train": accuracy["train"], "dev": accuracy["dev"], "test": accuracy["test"],
             "majority_test": res["baseline"]["test"],
             "C": float(res["sweep"].Cs[res["sweep"].best])}
 
 
-def as_json(results):
-    """The scores as plain data: wordsim353, simlex999 (each spearman, pairs_used,
-    pairs_total), analogy (accuracy, correct, questions_used, questions_total of
-    3CosAdd overall; sections: every row of the table, 3CosMul too) and, when
-    computed, sentiment. A benchmark not found is null."""
-    out = {name: results[name].as_json() if name in results else None for name, _ in PAIR_SETS}
-    out["analogy"] = None
-    if "analogy" in results:
-        sections = {row.name: _analogy_json(row) for row in results["analogy"]}
-        total = sections["total"]
-        out["analogy"] = {key: total[key] for key in
-                          ("accuracy", "correct", "questions_used", "questions_total")}
-        out["analogy"]["sections"] = sections
-    if results.get("sentiment"):
-        out["sentiment"] = {"5_classes": _sentiment_json(results["sentiment"]["5 classes"]),
-                            "binary": _sentiment_json(results["sentiment"]["binary"])}
-    return out
-
-
-def chart_path(vectors_path):
-    """evaluation.png inside a vectors folder, NAME_evaluation.png beside a vectors file."""
-    if os.path.isdir(vectors_path):
-        return os.path.join(vectors_path, "evaluation.png")
-    return os.path.splitext(vectors_path)[0] + "_evaluation.png"
-
-
-def run(args):
-    progress = ProgressLine(sys.stderr)
-    wv = load(args.vectors, vector=args.vector)
-    print("Vectors: %s (%d words, D = %d%s; frequency order: %s)"
-          % (args.vectors, len(wv), wv.matrix.shape[1],
-             "" if os.path.isfile(args.vectors) else ", %s" % sentiment.VECTOR_NAMES[wv.vector],
-             "their counts" if wv.counts is not None else "file order"))
-    results = evaluate(wv, args, progress)
-    print()
-    print_table(results, len(wv))
-    data = as_json(results)
-    if args.json:
-        text = json.dumps(data, indent=2) + "\n"
-        atomic_write(args.json, lambda f: f.write(text.encode("utf-8")))
-        print("Saved %s" % args.json)
-    if not args.no_plot:
-        import plots
-        path = args.plot or chart_path(args.vectors)
-        try:
-            plots.plot_scores(data, path, title=os.path.basename(os.path.abspath(args.vectors)))
-            print("Saved %s" % path)
-        except (OSError, ValueError) as err:
-            print("warning: the chart was not saved: %s" % err, file=sys.stderr)
-    return data
+def as_json(result):
+    return {"5_classes": _task_json(result["5 classes"]), "binary": _task_json(result["binary"])}
 
 
 def main(argv=None):
-    return run_command(run, parse_args(argv),
-                       (VectorsError, benchmarks.BenchmarkError, ValueError, OSError))
+    return evaluate.main(argv, extras=[sys.modules[__name__]])
 
 
 if __name__ == "__main__":

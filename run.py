@@ -25,12 +25,12 @@ import numpy as np
 
 import word2vec
 from sgd import sgd
-from utils.checkpoint import CheckpointError
 from utils.datafiles import MAX_FILE_BYTES
-from utils.fileio import read_regular
-from utils.outdir import OutputError, OutputLock, explain
 from utils.session import TrainingDiverged, TrainingSession
 from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment, no_pair_error
+from w2v.infra.checkpoint import CheckpointError
+from w2v.infra.fileio import read_regular
+from w2v.infra.outdir import OutputError, OutputLock, explain
 
 # ---- config: the assignment's settings --------------------------------------
 DIM = 10                 # d, the size of the word vectors
@@ -194,8 +194,8 @@ def verdict(history, iterations):
 def save_outputs(outdir, wordVectors, tokens, history):
     """The vectors first (the run's result), then the figures, each optional;
     vectors.txt is written by a child process meanwhile (utils/background.py)."""
-    from utils.background import Jobs
-    from vectors import save_vectors
+    from w2v.infra.background import Jobs
+    from w2v.vectors.files import save_vectors
 
     with Jobs() as jobs:  # vectors.txt is written in a child process, beside the figures
         saved = list(save_vectors(outdir, wordVectors, tokens, start=jobs.start))
@@ -207,7 +207,7 @@ def save_outputs(outdir, wordVectors, tokens, history):
 
 def draw_figures(outdir, centre_vectors, tokens, history):
     """word_vectors.png (of the centre vectors v_w) and loss_curve.png; the paths drawn."""
-    import plots
+    from w2v import plots
 
     figures = [("word_vectors.png",
                 lambda p: plots.plot_word_vectors(centre_vectors, tokens, p))]

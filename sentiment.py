@@ -22,9 +22,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from utils.terminal import run_command
 from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment
-from vectors import VectorsError, add_arguments, load
+from w2v.infra.terminal import run_command
+from w2v.vectors.files import VECTOR_NAMES, VectorsError, add_arguments, load
 
 # sklearn's C is the inverse of the regularisation strength: small C, strong
 # regularisation. Half-decade steps from 1e-4 to 1e4.
@@ -193,10 +193,6 @@ def score(wv, dataset, Cs=DEFAULT_CS, report=None, split=None):
 
 # ---- command line ------------------------------------------------------------
 
-VECTOR_NAMES = {"v": "v_w (centre vectors)", "u": "u_w (outside vectors)",
-                "sum": "v_w + u_w", "concat": "[v_w, u_w]"}
-
-
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="Classify the sentiment of Stanford Sentiment Treebank sentences from"
@@ -251,7 +247,7 @@ def _describe(wv):
 
 def _save_figures(results, outdir):
     """The two PNGs; a figure that cannot be written is a warning, the numbers stand."""
-    import plots
+    from w2v import plots
 
     five = results["5 classes"]
     try:

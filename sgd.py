@@ -76,7 +76,7 @@ class SgdHooks:
     def __exit__(self, *exc):
         return False
 
-    def start(self, x0, step, iterations):
+    def start(self, x0, step, iterations, schedule):
         return 0, x0, step, None  # (first iteration done, x, step, exploss)
 
     def print(self, line):
@@ -90,6 +90,11 @@ class SgdHooks:
 
     def finish(self, it, x, step, exploss):
         pass
+
+
+def scheduled_step(first_step, iteration):
+    """The step after ``iteration`` iterations: halved every ANNEAL_EVERY (exact)."""
+    return first_step * 0.5 ** (iteration // ANNEAL_EVERY)
 
 
 def after_step(hooks, it, x, loss, step, exploss, PRINT_EVERY):
@@ -129,7 +134,7 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
     if hooks is None:
         hooks = TrainingSession(".", save_every=SAVE_PARAMS_EVERY) if useSaved else SgdHooks()
     with hooks:
-        start_iter, x, step, exploss = hooks.start(x0, step, iterations)
+        start_iter, x, step, exploss = hooks.start(x0, step, iterations, scheduled_step)
         for it in range(start_iter + 1, iterations + 1):
             loss, grad = f(x)
             x = apply_update(x, grad, step)

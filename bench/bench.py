@@ -130,8 +130,9 @@ def run_gensim(data, workers, epochs):
 def worker_gensim(data, workers, epochs):
     """gensim Word2Vec on the treebank's sentences, as run.py's settings; epochs < 1: a
     1-epoch probe. Prints JSON: train() seconds, centre words trained (after subsampling)."""
-    from gensim.models import Word2Vec
     import gensim
+    from gensim.models import Word2Vec
+
     from utils.treebank import StanfordSentiment
     sentences = StanfordSentiment(data).sentences()
     model = Word2Vec(vector_size=10, window=5, sg=1, hs=0, negative=10, sample=1e-5,
@@ -224,6 +225,7 @@ def worker_scaling(V, d, iterations=3000):
     """Seconds per centre word of the batched engine as run.py runs it (train_block:
     loss, gradient and step compiled, up to ten iterations a call)."""
     import numpy as np
+
     from engines.batched import BatchedSkipgram
     engine = BatchedSkipgram(SyntheticDataset(V), window=5, K=10, seed=1, dim=d)
     x = np.random.default_rng(0).uniform(-0.5 / d, 0.5 / d, size=(2 * V, d))

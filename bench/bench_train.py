@@ -3,7 +3,7 @@
 
 1. Words per second of skip-gram + negative sampling (window 5, K = 5,
    min_count 5, sample 1e-3, alpha 0.025 -> 0.0001) at d = 10, 100, 300 with
-   1 and 2 workers, ours (engines.trainer.Trainer, in process, the kernels
+   1 and 2 workers, ours (w2v.training.trainer.Trainer, in process, the kernels
    compiled or loaded beforehand) against gensim's Word2Vec (in process), on
    the same corpus, alternating, medians over the rounds. Only training is
    timed: Trainer.run against gensim's train(), both after the vocabulary,
@@ -52,8 +52,8 @@ def add_options(parser):
 
 def prepare_ours(source, sample, min_count):
     """(encoded corpus, sampling tables) as train.py builds them, for --loss neg."""
-    from engines.trainer import sampling_tables
-    from utils import corpus as corpora
+    from w2v.training import corpus as corpora
+    from w2v.training.trainer import sampling_tables
     vocab = corpora.build_vocabulary(source, min_count)
     encoded = corpora.encode(source, vocab)
     tables = sampling_tables(corpora.keep_probabilities(vocab.counts, sample),
@@ -63,7 +63,7 @@ def prepare_ours(source, sample, min_count):
 
 def train_ours(encoded, tables, d, workers, epochs, seed):
     """Seconds (wall, CPU) of one Trainer.run: skip-gram, negative sampling."""
-    from engines.trainer import Settings, Trainer, init_vectors
+    from w2v.training.trainer import Settings, Trainer, init_vectors
     s = SETTINGS
     settings = Settings("skipgram", "neg", d, s["window"], s["negative"], s["alpha"],
                         s["min_alpha"], epochs, seed, workers)
@@ -92,7 +92,8 @@ def measure_speeds(corpus, rounds, epochs):
     """{(d, workers): {"ours": [s...], "gensim": [s...]}} training seconds, alternating,
     and (in-vocabulary words, words gensim kept after subsampling) per epoch."""
     from gensim.models.word2vec import LineSentence
-    from engines.trainer import warm_up
+
+    from w2v.training.trainer import warm_up
     warm_up()                       # the kernels compiled or loaded: not timed
     encoded, tables = prepare_ours(corpus, SETTINGS["sample"], SETTINGS["min_count"])
     sentences = list(LineSentence(corpus))
@@ -148,7 +149,8 @@ def zipf_corpus(V, n_words=ZIPF_WORDS, seed=0):
     """(EncodedCorpus of n_words Zipf-distributed ids over V words, counts (V,)).
     Words the draw missed count 1 (not a sweep of every id: that would be no Zipf text)."""
     import numpy as np
-    from utils.corpus import EncodedCorpus
+
+    from w2v.training.corpus import EncodedCorpus
     rng = np.random.default_rng(seed)
     p = 1.0 / np.arange(1, V + 1)
     ids = rng.choice(V, size=n_words, p=p / p.sum()).astype(np.int32)
@@ -160,8 +162,8 @@ def zipf_corpus(V, n_words=ZIPF_WORDS, seed=0):
 def measure_flatness(rounds, d=100):
     """{(who, V): CPU seconds per corpus word (median)}, 1 worker, no subsampling,
     ours and gensim (on the same ids as words "w<id>") alternating."""
-    from engines.trainer import sampling_tables
-    from utils import corpus as corpora
+    from w2v.training import corpus as corpora
+    from w2v.training.trainer import sampling_tables
     data = {}
     for V in (20000, 200000):
         encoded, counts = zipf_corpus(V)

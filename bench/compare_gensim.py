@@ -35,7 +35,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from utils.corpus import iter_pieces  # noqa: E402
+from w2v.training.corpus import iter_pieces  # noqa: E402
 
 CONFIGS = {"sg-neg": ("skipgram", "neg"), "cbow-neg": ("cbow", "neg"),
            "sg-hs": ("skipgram", "hs"), "cbow-hs": ("cbow", "hs")}

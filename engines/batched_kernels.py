@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from engines.prefetch import prefetch_row
+from w2v.training.prefetch import prefetch_row
 
 # Rows are prefetched this many pairs ahead: enough for a row from main memory
 # to arrive in time (d = 300 rows at V = 20k), not so far that the cache drops it.

@@ -35,7 +35,7 @@ def sgd_in_blocks(engine, x0, step, iterations, PRINT_EVERY, hooks, save_every):
     Returns x, as sgd does.
     """
     with hooks:
-        it, x, step, exploss = hooks.start(x0, step, iterations)
+        it, x, step, exploss = hooks.start(x0, step, iterations, sgd.scheduled_step)
         every = (PRINT_EVERY, sgd.ANNEAL_EVERY, save_every)
         while it < iterations:
             n = block_length(it, iterations, every, engine.steps_left_in_chunk())

@@ -33,9 +33,10 @@ import types
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCES = [os.path.join(HERE, name)  # the kernels, and the flags they are built with
-           for name in ("batched_kernels.py", "prefetch.py", "compiled.py")]
 ROOT = os.path.dirname(HERE)
+SOURCES = [os.path.join(ROOT, name)  # the kernels, and the flags they are built with
+           for name in ("engines/batched_kernels.py", "w2v/training/prefetch.py",
+                        "engines/compiled.py")]
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 _loaded = None
@@ -71,8 +72,8 @@ def build(name, out_dir):
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pycc's pending-deprecation notice
-        from numba.pycc import CC
         import numba.pycc.compiler as pycc_compiler
+        from numba.pycc import CC
     sys.path.insert(0, ROOT)
     from engines.batched_kernels import EXPORTS
 

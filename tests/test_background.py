@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from utils import background
-from utils.background import Jobs
+from w2v.infra import background
+from w2v.infra.background import Jobs
 
 
 @pytest.fixture(params=[True, False], ids=["fork", "in place"])

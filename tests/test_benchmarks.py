@@ -8,9 +8,14 @@ real copies are read too where this machine has them (../shared/data/benchmarks)
 import pytest
 
 from tests.conftest import ROOT
-from utils import benchmarks
-from utils.benchmarks import (BenchmarkError, find_benchmark, is_syntactic, read_analogies,
-                              read_word_pairs)
+from w2v.evaluation import benchmarks
+from w2v.evaluation.benchmarks import (
+    BenchmarkError,
+    find_benchmark,
+    is_syntactic,
+    read_analogies,
+    read_word_pairs,
+)
 
 REAL = ROOT.parent / "shared" / "data" / "benchmarks"
 PAIRS = [("love", "sex", 6.77), ("tiger", "cat", 7.35), ("Tiger", "tiger", 10.0)]

@@ -15,8 +15,8 @@ import sgd as sgd_module
 from engines.batched import BatchedSkipgram
 from engines.block_sgd import block_length, sgd_in_blocks
 from sgd import sgd
-from utils import checkpoint
 from utils.session import TrainingDiverged, TrainingSession
+from w2v.infra import checkpoint
 
 RUN = {"test": "block_sgd"}
 

@@ -12,8 +12,8 @@ import signal
 import numpy as np
 import pytest
 
-from utils import checkpoint, fileio
-from utils.checkpoint import CheckpointError
+from w2v.infra import checkpoint, fileio
+from w2v.infra.checkpoint import CheckpointError
 
 RUN = {"n": 4}
 SPEC = {"params": ((4, 3), np.float64)}

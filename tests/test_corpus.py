@@ -11,9 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REAL_SST
-from utils import corpus
-from utils.corpus import (MAX_PIECE, CorpusError, build_vocabulary, encode, iter_pieces,
-                          keep_probabilities, negative_cum_table, treebank_sentences)
+from train import treebank_sentences
+from w2v.training import corpus
+from w2v.training.corpus import (
+    MAX_PIECE,
+    CorpusError,
+    build_vocabulary,
+    encode,
+    iter_pieces,
+    keep_probabilities,
+    negative_cum_table,
+)
 
 WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "wiki106.txt"
 needs_wiki = pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/corpora")

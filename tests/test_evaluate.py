@@ -17,14 +17,15 @@ from scipy import stats
 
 import evaluate
 import sentiment
-import vectors
 from tests.conftest import ROOT
-from utils import analogies, benchmarks
-from utils.analogies import METHODS, evaluate_analogies
-from utils.benchmarks import Section, read_analogies, read_word_pairs
-from utils.similarity import evaluate_word_pairs, spearman
 from utils.treebank import StanfordSentiment
-from utils.wordindex import WordIndex, frequency_order
+from w2v.commands import evaluate as evaluate_command
+from w2v.evaluation import analogies, benchmarks
+from w2v.evaluation.analogies import METHODS, evaluate_analogies
+from w2v.evaluation.benchmarks import Section, read_analogies, read_word_pairs
+from w2v.evaluation.similarity import evaluate_word_pairs, spearman
+from w2v.evaluation.wordindex import WordIndex, frequency_order
+from w2v.vectors import files as vectors
 
 SHARED = ROOT.parent / "shared" / "data"
 BENCH = SHARED / "benchmarks"
@@ -412,14 +413,14 @@ def test_cli_errors(tmp_path, capsys):
                            "--no-plot")
     assert code == 1 and "questions-words.txt:7:" in err
     with pytest.raises(SystemExit) as exit_:
-        evaluate.parse_args(["--vectors", str(vec), "--restrict", "-1"])
+        evaluate_command.parse_args(["--vectors", str(vec), "--restrict", "-1"])
     assert exit_.value.code == 2
     with pytest.raises(SystemExit) as exit_:
-        evaluate.parse_args(["--help"])
+        evaluate_command.parse_args(["--help"])
     assert exit_.value.code == 0 and "--benchmarks" in capsys.readouterr().out
 
 
 def test_chart_path_is_beside_the_vectors(tmp_path):
-    assert evaluate.chart_path(str(tmp_path)) == str(tmp_path / "evaluation.png")
-    beside = evaluate.chart_path(str(tmp_path / "gensim.vec"))
+    assert evaluate_command.chart_path(str(tmp_path)) == str(tmp_path / "evaluation.png")
+    beside = evaluate_command.chart_path(str(tmp_path / "gensim.vec"))
     assert beside == str(tmp_path / "gensim_evaluation.png")

@@ -9,8 +9,13 @@ from engines.exact import ExactSkipgram, PerWindow, sum_by_key
 from sgd import sgd
 from tests.engine_check import assert_matches_skipgram
 from utils.treebank import StanfordSentiment
-from word2vec import (cbow, naiveSoftmaxLossAndGradient, negSamplingLossAndGradient, skipgram,
-                      word2vec_sgd_wrapper)
+from word2vec import (
+    cbow,
+    naiveSoftmaxLossAndGradient,
+    negSamplingLossAndGradient,
+    skipgram,
+    word2vec_sgd_wrapper,
+)
 
 
 def _start(ds, d=4):

@@ -7,8 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vectors import (analogy, nearest_neighbours, save_vectors, save_vocab,
-                     save_word2vec_binary, word_vectors)
+from w2v.vectors.files import (
+    analogy,
+    nearest_neighbours,
+    save_vectors,
+    save_vocab,
+    save_word2vec_binary,
+    word_vectors,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

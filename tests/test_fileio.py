@@ -9,7 +9,7 @@ import os
 import pytest
 
 from tests.conftest import run_python
-from utils.fileio import RefusedFileError, open_regular, read_regular
+from w2v.infra.fileio import RefusedFileError, open_regular, read_regular
 
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 
@@ -22,7 +22,7 @@ def read_in_subprocess(path, max_bytes, memory_limit=None):
     """
     code = ("import resource, sys\n"
             "if %r: resource.setrlimit(resource.RLIMIT_AS, (%r, %r))\n"
-            "from utils.fileio import read_regular\n"
+            "from w2v.infra.fileio import read_regular\n"
             "try:\n"
             "    print(len(read_regular(sys.argv[1], %d, 'The test file')))\n"
             "except OSError as err:\n"

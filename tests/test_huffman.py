@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engines.huffman import build_huffman
+from w2v.training.huffman import build_huffman
 
 WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "wiki106.txt"
 
@@ -147,7 +147,7 @@ def test_gensim_breaks_ties_otherwise_but_as_short():
 
 @pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/corpora/wiki106.txt")
 def test_real_vocabulary_against_gensim():
-    from utils.corpus import build_vocabulary
+    from w2v.training.corpus import build_vocabulary
     counts = build_vocabulary(WIKI, min_count=5).counts
     tree = build_huffman(counts)
     theirs = gensim_paths(counts)

@@ -13,10 +13,10 @@ import pytest
 from scipy import stats
 
 import word2vec
-from engines import kernels
-from engines.huffman import build_huffman
-from engines.trainer import alias_table, sampling_tables
-from utils.corpus import keep_probabilities, negative_cum_table
+from w2v.training import kernels
+from w2v.training.corpus import keep_probabilities, negative_cum_table
+from w2v.training.huffman import build_huffman
+from w2v.training.trainer import alias_table, sampling_tables
 
 LOSSES = {"neg": (kernels.NEG, word2vec.negSamplingLossAndGradient),
           "hs": (kernels.HS, word2vec.hierarchicalSoftmaxLossAndGradient),

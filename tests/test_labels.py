@@ -7,8 +7,17 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from tests.conftest import (REAL_PTB, REAL_SST, ROOT, SENTENCES, needs_real_labels, run_python,
-                            tree_line, write_sentences, write_trees)
+from tests.conftest import (
+    REAL_PTB,
+    REAL_SST,
+    ROOT,
+    SENTENCES,
+    needs_real_labels,
+    run_python,
+    tree_line,
+    write_sentences,
+    write_trees,
+)
 from utils.label_files import parse_ptb_tree
 from utils.labels import categorify
 from utils.treebank import DatasetError, StanfordSentiment

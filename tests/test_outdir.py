@@ -10,10 +10,10 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from utils.outdir import LOCK_NAME, OutputError, OutputLock, explain, set_aside
+from w2v.infra.outdir import LOCK_NAME, OutputError, OutputLock, explain, set_aside
 
 HOLD = ("import sys, time; sys.path.insert(0, %r)\n"
-        "from utils.outdir import OutputLock\n"
+        "from w2v.infra.outdir import OutputLock\n"
         "with OutputLock(sys.argv[1]):\n"
         "    print('locked', flush=True)\n"
         "    time.sleep(120)\n" % str(ROOT))

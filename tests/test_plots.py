@@ -7,7 +7,7 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-import plots
+from w2v import plots
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WORDS = plots.VISUALIZE_WORDS

@@ -16,7 +16,11 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from utils.treebank import DatasetError, StanfordSentiment
-from word2vec import getNegativeSamples, naiveSoftmaxLossAndGradient, negSamplingLossAndGradient
+from word2vec import (
+    getNegativeSamples,
+    naiveSoftmaxLossAndGradient,
+    negSamplingLossAndGradient,
+)
 
 
 def _settings(n):

@@ -22,10 +22,14 @@ import pytest
 import run as run_module
 from tests.conftest import FIXTURE_WORDS, ROOT, write_treebank
 from tests.test_checkpoint import _FullDisk, _replace_array, _resign
-from utils import checkpoint, fileio
 from utils.treebank import DatasetError, StanfordSentiment
-from word2vec import (naiveSoftmaxLossAndGradient, negSamplingLossAndGradient, skipgram,
-                      word2vec_sgd_wrapper)
+from w2v.infra import checkpoint, fileio
+from word2vec import (
+    naiveSoftmaxLossAndGradient,
+    negSamplingLossAndGradient,
+    skipgram,
+    word2vec_sgd_wrapper,
+)
 
 RUN = [sys.executable, str(ROOT / "run.py")]
 ENV = dict(os.environ, PYTHONUNBUFFERED="1")  # lines reach the pipe as they are printed
@@ -232,7 +236,8 @@ def test_stop_signal_saves_and_resumes_bit_identical(sst, reference, tmp_path, p
 # Waits in the export (after training and the final checkpoint) until interrupted.
 SLOW_EXPORT = [sys.executable, "-c",
                "import sys, time; sys.path.insert(0, %r)\n"
-               "import vectors, run\n"
+               "import run\n"
+               "from w2v.vectors import files as vectors\n"
                "real = vectors.save_vectors\n"
                "def slow(*args, **kwargs):\n"
                "    print('exporting', flush=True)\n"

@@ -10,11 +10,11 @@ import sys
 import numpy as np
 import pytest
 
-import plots
 import run as run_module
 from tests.conftest import ROOT, write_treebank
 from tests.test_checkpoint import _FullDisk
-from utils import background, checkpoint, fileio
+from w2v import plots
+from w2v.infra import background, checkpoint, fileio
 
 SANITY = "sanity check: cost at convergence should be around or below 10"
 

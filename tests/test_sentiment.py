@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import sentiment
-from vectors import load, save_vectors, save_word2vec_text, word_vectors
 from tests.conftest import write_sentences, write_trees
 from utils.treebank import StanfordSentiment
+from w2v.vectors.files import load, save_vectors, save_word2vec_text, word_vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

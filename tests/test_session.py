@@ -18,10 +18,15 @@ import pytest
 import sgd as sgd_module
 from sgd import sgd
 from tests.test_checkpoint import _FullDisk, _resign
-from utils import checkpoint, fileio
-from utils.checkpoint import CheckpointError
-from utils.session import (TrainingDiverged, TrainingSession, check_sgd_state,
-                           random_states, set_random_states)
+from utils.session import (
+    TrainingDiverged,
+    TrainingSession,
+    check_sgd_state,
+    random_states,
+    set_random_states,
+)
+from w2v.infra import checkpoint, fileio
+from w2v.infra.checkpoint import CheckpointError
 
 RUN = {"n": 6}
 
@@ -301,26 +306,26 @@ def test_every_field_of_a_state_is_checked(kind):
     path, value, reason = BAD_STATES[kind]
     engine = _Engine()
     good = json.loads(json.dumps(_state()))
-    check_sgd_state(40, good, [engine.rng, engine], 0.3)  # the unedited one passes
+    check_sgd_state(40, good, [engine.rng, engine], sgd_module.scheduled_step(0.3, 40))  # the unedited one passes
     bad = copy.deepcopy(good)
     _edit(path, value)(bad)
     before = random.getstate(), np.random.get_state(), engine.rng.bit_generator.state
     with pytest.raises((ValueError, TypeError), match=reason):
-        check_sgd_state(40, bad, [engine.rng, engine], 0.3)
+        check_sgd_state(40, bad, [engine.rng, engine], sgd_module.scheduled_step(0.3, 40))
     # Checking changes nothing.
     assert random.getstate() == before[0] and engine.rng.bit_generator.state == before[2]
     assert all(np.array_equal(a, b) for a, b in zip(np.random.get_state(), before[1]))
 
 
-def test_check_knows_the_annealing_schedule(monkeypatch):
+def test_the_schedule_follows_sgd_annealing(monkeypatch):
     monkeypatch.setattr(sgd_module, "ANNEAL_EVERY", 20)
     engine = _Engine()
     state = json.loads(json.dumps(_state()))
     state["step"] = 0.075  # 0.3 halved after 20 and after 40
-    check_sgd_state(40, state, [engine.rng, engine], 0.3)
+    check_sgd_state(40, state, [engine.rng, engine], sgd_module.scheduled_step(0.3, 40))
     state["step"] = 0.15
     with pytest.raises(ValueError, match=r"step 0\.15 is not the schedule's 0\.075"):
-        check_sgd_state(40, state, [engine.rng, engine], 0.3)
+        check_sgd_state(40, state, [engine.rng, engine], sgd_module.scheduled_step(0.3, 40))
 
 
 def test_random_states_round_trip_through_json():

@@ -14,7 +14,7 @@ import pytest
 import sgd as sgd_module
 from sgd import ANNEAL_EVERY, RowSparseGrad, SgdHooks, apply_update, sgd
 from tests.conftest import ROOT
-from utils import checkpoint
+from w2v.infra import checkpoint
 
 
 def test_sanity_script():
@@ -101,9 +101,9 @@ class _Recorder(SgdHooks):
     def __init__(self, start=None):
         self.calls, self.begin = [], start
 
-    def start(self, x0, step, iterations):
+    def start(self, x0, step, iterations, schedule):
         self.calls.append(("start", step, iterations))
-        return self.begin or super().start(x0, step, iterations)
+        return self.begin or super().start(x0, step, iterations, schedule)
 
     def print(self, line):
         self.calls.append(("print", line))

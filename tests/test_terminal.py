@@ -19,8 +19,8 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from utils import terminal
-from utils.terminal import ProgressLine, StopRequest, format_seconds, rate_and_eta
+from w2v.infra import terminal
+from w2v.infra.terminal import ProgressLine, StopRequest, format_seconds, rate_and_eta
 
 ERASE = "\r\x1b[K"
 PROGRESS = re.compile(r"\d+/\d+ iterations, \d+ it/s, ETA (\d+:)?\d+:\d\d|\?")

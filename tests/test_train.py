@@ -19,8 +19,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-import train
+import train as train_script
 from tests.conftest import ROOT
+from w2v.commands import train
 
 FUNCTION_WORDS = ["the", "of", "and", "a"]
 TIMEOUT = 300          # seconds any subprocess may take (compiling included)
@@ -50,7 +51,7 @@ def write_corpus(path, lines=300, seed=0, words_per_line=(8, 30), one_line=False
 
 
 def run_main(*argv):
-    return train.main([str(a) for a in argv])
+    return train_script.main([str(a) for a in argv])
 
 
 def small_run(corpus, outdir, *extra):

@@ -9,11 +9,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import vectors
-from utils import word2vec_format
-from vectors import (UnknownWordError, VectorsError, analogy, load, load_vectors,
-                     nearest_neighbours, save_vectors, save_vocab, save_word2vec_binary,
-                     save_word2vec_text, word_vectors)
+from w2v.vectors import files as vectors
+from w2v.vectors import word2vec_format
+from w2v.vectors.files import (
+    UnknownWordError,
+    VectorsError,
+    analogy,
+    load,
+    load_vectors,
+    nearest_neighbours,
+    save_vectors,
+    save_vocab,
+    save_word2vec_binary,
+    save_word2vec_text,
+    word_vectors,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -366,7 +376,7 @@ def test_trainer_folder_with_both_matrices_defaults_to_v(tmp_path):
 def test_a_fifo_is_refused_not_waited_on(tmp_path):
     fifo = tmp_path / "vectors.txt"
     os.mkfifo(fifo)
-    code = "import vectors; vectors.load(%r)" % str(fifo)
+    code = "from w2v.vectors import files as vectors; vectors.load(%r)" % str(fifo)
     result = subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 1

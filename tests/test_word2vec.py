@@ -11,9 +11,14 @@ import word2vec
 from tests.conftest import ROOT
 from utils import published, selfchecks
 from utils.gradcheck import gradcheck_naive
-from word2vec import (getNegativeSamples, naiveSoftmaxLossAndGradient,
-                      negSamplingLossAndGradient, sigmoid, skipgram, word2vec_sgd_wrapper)
-
+from word2vec import (
+    getNegativeSamples,
+    naiveSoftmaxLossAndGradient,
+    negSamplingLossAndGradient,
+    sigmoid,
+    skipgram,
+    word2vec_sgd_wrapper,
+)
 
 # ---- sigmoid ---------------------------------------------------------------
 

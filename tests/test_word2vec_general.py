@@ -11,10 +11,17 @@ import random
 import numpy as np
 import pytest
 
-from engines.huffman import HuffmanTree, build_huffman
 from utils.gradcheck import gradcheck_naive
-from word2vec import (cbow, hierarchicalSoftmaxLossAndGradient, naiveSoftmaxLossAndGradient,
-                      negSamplingLossAndGradient, sigmoid, skipgram, word2vec_sgd_wrapper)
+from w2v.training.huffman import HuffmanTree, build_huffman
+from word2vec import (
+    cbow,
+    hierarchicalSoftmaxLossAndGradient,
+    naiveSoftmaxLossAndGradient,
+    negSamplingLossAndGradient,
+    sigmoid,
+    skipgram,
+    word2vec_sgd_wrapper,
+)
 
 LOSSES = [naiveSoftmaxLossAndGradient, negSamplingLossAndGradient,
           hierarchicalSoftmaxLossAndGradient]

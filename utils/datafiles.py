@@ -8,7 +8,7 @@ which file (and line) and what to do.
 import os
 import shlex
 
-from utils.fileio import RefusedFileError, read_regular
+from w2v.infra.fileio import RefusedFileError, read_regular
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_FILE_BYTES = 1 << 30  # largest data file read (Stanford's largest is 11 MB)

@@ -17,9 +17,17 @@ import re
 import numpy as np
 
 from utils.datafiles import DatasetError, read_records
-from utils.label_files import (PTB_FILES, default_ptb_path, find_ptb_trees, get_labels_hint,
-                               ptb_sentence_text, read_phrase_dictionary, read_phrase_labels,
-                               read_ptb_roots, repair_mojibake)
+from utils.label_files import (
+    PTB_FILES,
+    default_ptb_path,
+    find_ptb_trees,
+    get_labels_hint,
+    ptb_sentence_text,
+    read_phrase_dictionary,
+    read_phrase_labels,
+    read_ptb_roots,
+    repair_mojibake,
+)
 
 PTB_SPLIT_FILES = ("train.txt", "test.txt", "dev.txt")  # in dataset_split() order
 SPLIT_NAMES = ("train", "test", "dev")

@@ -15,15 +15,10 @@ import time
 
 import numpy as np
 
-from utils import checkpoint
-from utils.checkpoint import CheckpointError
-from utils.outdir import set_aside
-from utils.terminal import ProgressLine, StopRequest, format_seconds, rate_and_eta
-
-
-class TrainingDiverged(RuntimeError):
-    """The loss or the parameters became NaN or infinite."""
-
+from w2v.infra import checkpoint
+from w2v.infra.checkpoint import CheckpointError, TrainingDiverged  # noqa: F401 (re-exported)
+from w2v.infra.outdir import set_aside
+from w2v.infra.terminal import ProgressLine, StopRequest, format_seconds, rate_and_eta
 
 # ---- random states as JSON ------------------------------------------------
 
@@ -106,24 +101,17 @@ def _check_random(rnd, iteration, sources):
                                  % (key, saved[key], value))
 
 
-def scheduled_step(first_step, iteration):
-    """The step sgd uses after ``iteration`` steps: halved every ANNEAL_EVERY (exact)."""
-    import sgd  # here: sgd imports this module
-    return first_step * 0.5 ** (iteration // sgd.ANNEAL_EVERY)
-
-
-def check_sgd_state(iteration, state, sources, first_step):
+def check_sgd_state(iteration, state, sources, expected_step):
     """Raise ValueError unless ``state`` is exactly what ``TrainingSession`` saves.
 
     sources -- the run's random sources (their states are compared)
-    first_step -- the run's initial step: the saved one must be the schedule's
+    expected_step -- the schedule's step at ``iteration``: the saved one must equal it
     """
     if set(state) != {"step", "exploss", "history", "random"}:
         raise ValueError("state fields %s" % sorted(state))
-    expected = scheduled_step(first_step, iteration)
-    if not (_is_number(state["step"]) and state["step"] == expected):
+    if not (_is_number(state["step"]) and state["step"] == expected_step):
         raise ValueError("step %r is not the schedule's %r at iteration %d"
-                         % (state["step"], expected, iteration))
+                         % (state["step"], expected_step, iteration))
     if state["exploss"] is not None and not _is_number(state["exploss"]):
         raise ValueError("loss %r is not a finite number" % (state["exploss"],))
     its = [h[0] if isinstance(h, list) and len(h) == 2 and _is_number(h[1]) else None
@@ -156,7 +144,7 @@ class TrainingSession:
     keep -- checkpoints kept; print_every -- how often sgd prints (for history)
 
     ``history`` receives an (iteration, printed loss) pair at every print,
-    kept across resumes. The caller holds the folder's lock (utils.outdir).
+    kept across resumes. The caller holds the folder's lock (w2v.infra.outdir).
     """
 
     def __init__(self, directory=".", run_info=None, random_sources=(), save_every=5000,
@@ -178,8 +166,12 @@ class TrainingSession:
     def print(self, line):
         self.progress.print(line)
 
-    def start(self, x0, step, iterations):
-        """(first iteration done, x, step, exploss): a resumed or a fresh start."""
+    def start(self, x0, step, iterations, schedule):
+        """(first iteration done, x, step, exploss): a resumed or a fresh start.
+
+        schedule(step, i) -- the step sgd uses after i iterations (a resumed
+        checkpoint's step must equal it)
+        """
         self.iterations, self.t0 = iterations, time.monotonic()
         checkpoint.remove_partial_files(self.directory)  # left by a crash mid-save
         if not self.resume_wanted:
@@ -188,7 +180,7 @@ class TrainingSession:
         spec = {"params": (np.shape(x0), np.asarray(x0).dtype)}
         it, arrays, state = checkpoint.load_newest(
             self.directory, self.run_info, spec,
-            lambda i, s: check_sgd_state(i, s, self.sources, step))
+            lambda i, s: check_sgd_state(i, s, self.sources, schedule(step, i)))
         if it > iterations:
             raise CheckpointError(
                 "the newest checkpoint in %s is at iteration %d, beyond the %d iterations"

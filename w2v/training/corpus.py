@@ -6,10 +6,9 @@ directly. A line may be huge (text8 is one line of 17 million words): files
 are read in blocks of 1 MiB, never a whole line at once, and each line is cut
 into pieces of at most ``MAX_PIECE`` = 10,000 words, as gensim's
 ``LineSentence`` does (windows never cross a piece). A corpus may also be an
-iterable of token lists (a list, read twice), e.g. the treebank's sentences:
-``treebank_sentences(DIR)``.
+iterable of token lists (a list, read twice), e.g. the treebank's sentences.
 
-API (for train.py and the engines):
+API (for the trainer):
 
 * ``build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False)``
   -> ``Vocabulary``: ``.words`` (list, by count descending, ties in order of
@@ -165,12 +164,6 @@ def iter_pieces(source, lowercase=False, progress=None):
     if isinstance(source, (str, os.PathLike)):
         return _file_pieces(os.fspath(source), lowercase, progress)
     return _list_pieces(source, lowercase)
-
-
-def treebank_sentences(path=None):
-    """The Stanford Sentiment Treebank's sentences (lower-cased token lists)."""
-    from utils.treebank import StanfordSentiment  # only this source needs it
-    return StanfordSentiment(path).sentences()
 
 
 def _name(source):

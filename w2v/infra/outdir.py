@@ -7,7 +7,7 @@ import shutil
 import stat
 import time
 
-from utils.fileio import TEMP_PREFIX
+from w2v.infra.fileio import TEMP_PREFIX
 
 LOCK_NAME = ".lock"
 

@@ -23,12 +23,18 @@ import os
 
 import numpy as np
 
-from utils import word2vec_format as w2vformat
-from utils.fileio import atomic_write, npy_bytes
-from utils.utils import normalizeRows
+from w2v.infra.fileio import atomic_write, npy_bytes
+from w2v.linalg import unit_rows
+from w2v.vectors import word2vec_format as w2vformat
+
 # The writers and VectorsError are part of this module's interface (train.py uses them).
-from utils.word2vec_format import (VectorsError, read_word2vec,  # noqa: F401
-                                   save_vocab, save_word2vec_binary, save_word2vec_text)
+from w2v.vectors.word2vec_format import (  # noqa: F401
+    VectorsError,
+    read_word2vec,
+    save_vocab,
+    save_word2vec_binary,
+    save_word2vec_text,
+)
 
 VECTORS_NPY = "wordVectors.npy"
 VOCAB_TXT = "vocab.txt"
@@ -37,6 +43,8 @@ VECTORS_BIN = "vectors.bin"
 
 # v: centre vectors, u: outside vectors, sum: v + u, concat: [v, u] (2d numbers).
 VECTOR_CHOICES = ("v", "u", "sum", "concat")
+VECTOR_NAMES = {"v": "v_w (centre vectors)", "u": "u_w (outside vectors)",
+                "sum": "v_w + u_w", "concat": "[v_w, u_w]"}
 
 RUN_FIRST_HINT = ("run `python run.py` first (it saves them), or pass the folder it saved"
                   " them in with --vectors DIR")
@@ -101,7 +109,7 @@ class WordVectors:
     def unit(self):
         """(V, D): the rows scaled to unit length (zero rows stay zero), computed once."""
         if self._unit is None:
-            self._unit = normalizeRows(self.matrix)
+            self._unit = unit_rows(self.matrix)
         return self._unit
 
     def neighbours(self, word, k=10):
@@ -269,7 +277,7 @@ def save_vectors(outdir, wordVectors, tokens, start=None):
     so it raises ValueError; the corpus, split on whitespace, has none. Each
     file is written atomically. Returns the paths (npy, vocab, vectors).
     start -- given, ``vectors.txt`` (the slow one) is written by ``start(job)``
-    (run.py: ``utils.background.Jobs.start``, beside its figures); else at once.
+    (run.py: ``w2v.infra.background.Jobs.start``, beside its figures); else at once.
     """
     wordVectors = np.asarray(wordVectors, dtype=float)
     words = words_in_order(tokens)

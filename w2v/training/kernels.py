@@ -37,7 +37,7 @@ from numba import njit
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from engines.prefetch import prefetch_row
+from w2v.training.prefetch import prefetch_row
 
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]

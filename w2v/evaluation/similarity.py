@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import rankdata
 
-from utils.utils import normalizeRows
+from w2v.linalg import unit_rows
 
 
 @dataclass
@@ -59,7 +59,7 @@ def spearman(x, y):
 def cosines(matrix, rows_a, rows_b):
     """(n,) cosine similarities of matrix rows rows_a[i] and rows_b[i] (a zero vector gives 0)."""
     matrix = np.asarray(matrix)
-    return np.sum(normalizeRows(matrix[rows_a]) * normalizeRows(matrix[rows_b]), axis=1)
+    return np.sum(unit_rows(matrix[rows_a]) * unit_rows(matrix[rows_b]), axis=1)
 
 
 def evaluate_word_pairs(matrix, index, pairs):

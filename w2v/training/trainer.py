@@ -1,6 +1,6 @@
 """word2vec's training run: jobs on worker threads, the alpha schedule, progress, checkpoints.
 
-The encoded corpus (``utils.corpus.EncodedCorpus``: int32 ids cut into pieces
+The encoded corpus (``w2v.training.corpus.EncodedCorpus``: int32 ids cut into pieces
 of at most 10,000 words) is cut into jobs of whole pieces, about JOB_WORDS
 words each; every epoch runs the same jobs in corpus order, so job j of the
 run is job j % n of epoch j // n. Each job is one call of the compiled
@@ -25,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-from engines import kernels
-from utils import checkpoint
-from utils.outdir import set_aside
-from utils.session import TrainingDiverged
-from utils.terminal import ProgressLine, format_seconds
+from w2v.infra import checkpoint
+from w2v.infra.checkpoint import TrainingDiverged
+from w2v.infra.outdir import set_aside
+from w2v.infra.terminal import ProgressLine, format_seconds
+from w2v.training import kernels
 
 JOB_WORDS = 10000        # words per job (gensim's batch_words; word2vec C's alpha update)
 LOSS_EVERY = 10          # the loss is computed at every 10th centre word: a cheap estimate
@@ -103,8 +103,8 @@ def sampling_tables(keep, negative_table, tree, V):
     """The tuple ``kernels.train_job`` reads: subsampling, negatives, Huffman paths.
 
     keep -- float64 (V,) keep-probabilities; negative_table -- gensim's
-    cumulative uint32 table (utils.corpus.negative_cum_table) or None;
-    tree -- an engines.huffman.HuffmanTree or None.
+    cumulative uint32 table (w2v.training.corpus.negative_cum_table) or None;
+    tree -- an w2v.training.huffman.HuffmanTree or None.
     The negatives are drawn by Walker's alias method from the table's own
     probabilities: O(1) per draw at any V, gensim's distribution. Its accept
     column is float32 (each word's probability to 1e-7 relative): at V =
@@ -325,7 +325,7 @@ def _thousands(x):
 
 
 class Checkpoints:
-    """A run's checkpoints in ``directory`` (utils.checkpoint: atomic, verified, no pickle).
+    """A run's checkpoints in ``directory`` (w2v.infra.checkpoint: atomic, verified, no pickle).
 
     A checkpoint holds the vectors (2V, d) and, in its state, the jobs done
     and the progress's loss history; ``run_info`` (the settings, the corpus's

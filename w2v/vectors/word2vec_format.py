@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from utils.fileio import atomic_write
+from w2v.infra.fileio import atomic_write
 
 MAX_WORD_BYTES = 10000  # a longer "word" means the file is not word2vec binary
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from utils.benchmarks import is_syntactic
-from utils.utils import normalizeRows
+from w2v.evaluation.benchmarks import is_syntactic
+from w2v.linalg import unit_rows
 
 METHODS = ("3CosAdd", "3CosMul")
 EPSILON = 1e-3  # Levy & Goldberg's eps: keeps 3CosMul finite when cos'(x, a) = 0
@@ -152,14 +152,14 @@ def evaluate_analogies(matrix, index, sections, progress=None):
 
     matrix -- (V, D) word vectors
     index -- a WordIndex (the kept words: usually the 30,000 most frequent)
-    sections -- list of Section(name, [(a, b, c, d), ...]) (utils.benchmarks)
+    sections -- list of Section(name, [(a, b, c, d), ...]) (w2v.evaluation.benchmarks)
     progress -- called with the fraction done from time to time, if given
     Returns a list of AnalogyScore: one per section in file order, then
     "semantic" and "syntactic" (sections named gram* are syntactic), then "total".
     """
     questions, section_of, scores = _positions(index, sections)
     if len(questions):
-        unit = normalizeRows(np.asarray(matrix)[index.rows])
+        unit = unit_rows(np.asarray(matrix)[index.rows])
         for method, predicted in answer(unit, questions[:, :3], index.group, progress).items():
             right = (predicted >= 0) & (index.group[predicted] == questions[:, 3])
             counts = np.bincount(section_of[right], minlength=len(sections))

@@ -26,13 +26,17 @@ import sys
 
 import numpy as np
 
-from utils.fileio import TEMP_PREFIX, atomic_write, npy_bytes, read_regular
-from utils.outdir import explain
+from w2v.infra.fileio import TEMP_PREFIX, atomic_write, npy_bytes, read_regular
+from w2v.infra.outdir import explain
 
 FORMAT = "word2vec-numpy checkpoint 3"
 MAX_STATE_BYTES = 64 << 20   # a state file is kilobytes; refuse anything absurd
 NPY_HEADER_BYTES = 1 << 16   # allowance over the raw data size of an .npy file
 STATE_PATTERN = re.compile(r"saved_state_(\d+)\.json$")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or the parameters became NaN or infinite."""
 
 
 class CheckpointError(RuntimeError):
@@ -134,7 +138,7 @@ def all_files(directory, names):
 def remove_partial_files(directory):
     """Delete the temporary files a killed save left behind; returns how many.
 
-    Only call it while holding the folder's lock (utils.outdir): another
+    Only call it while holding the folder's lock (w2v.infra.outdir): another
     run's temporary files are in use.
     """
     removed = 0

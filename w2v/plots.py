@@ -11,13 +11,13 @@ import sys
 
 import numpy as np
 
-from utils.fileio import atomic_write
-
 # The Figure class and the Agg canvas, not pyplot: no screen is needed (every
 # figure goes to a file), nothing global to close, and a quarter less to import.
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from w2v.infra.fileio import atomic_write
 
 # The assignment's words for word_vectors.png.
 VISUALIZE_WORDS = [
