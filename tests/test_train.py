@@ -8,7 +8,6 @@ resumed run ends bit-identical to an uninterrupted one.
 import bz2
 import os
 import pty
-import resource
 import select
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 
 import train as train_script
 from tests.conftest import ROOT
-from w2v.commands import train
+from w2v.training import options
 
 FUNCTION_WORDS = ["the", "of", "and", "a"]
 TIMEOUT = 300          # seconds any subprocess may take (compiling included)
@@ -159,7 +158,7 @@ def test_checkpoint_of_another_configuration_is_refused(tmp_path, corpus, capsys
 def test_bad_input_gives_clear_errors(tmp_path, corpus, capsys, monkeypatch):
     assert run_main("--corpus", tmp_path / "missing.txt", "--outdir", tmp_path / "o") == 1
     assert "not found" in capsys.readouterr().err
-    monkeypatch.setattr(train, "SOFTMAX_MAX_VOCAB", 10)
+    monkeypatch.setattr(options, "SOFTMAX_MAX_VOCAB", 10)
     assert small_run(corpus, tmp_path / "o2", "--loss", "softmax") == 1
     err = capsys.readouterr().err
     assert "refused above 10 words" in err and "--loss neg" in err

@@ -156,18 +156,31 @@ def _list_pieces(sentences, lowercase):
 def iter_pieces(source, lowercase=False, progress=None):
     """The corpus as pieces: lists of at most MAX_PIECE words, line by line.
 
-    source -- a path (str or os.PathLike; .gz / .bz2 decompressed) or a
-              re-iterable of token lists
+    source -- a path (str or os.PathLike; .gz / .bz2 decompressed), a list of
+              paths (read one after the other) or a re-iterable of token lists
     progress -- optional ``progress(bytes_done, bytes_total)`` called per
-              block (file sources only; compressed bytes for .gz / .bz2)
+              block (file sources only, per file; compressed bytes for .gz / .bz2)
     """
-    if isinstance(source, (str, os.PathLike)):
+    if _is_path(source):
         return _file_pieces(os.fspath(source), lowercase, progress)
+    if _is_path_list(source):
+        return itertools.chain.from_iterable(
+            _file_pieces(os.fspath(path), lowercase, progress) for path in source)
     return _list_pieces(source, lowercase)
 
 
-def _name(source):
-    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else "the corpus"
+def _is_path(source):
+    return isinstance(source, (str, os.PathLike))
+
+
+def _is_path_list(source):
+    return isinstance(source, (list, tuple)) and bool(source) and all(map(_is_path, source))
+
+
+def source_name(source):
+    if _is_path(source):
+        return os.fspath(source)
+    return ", ".join(map(os.fspath, source)) if _is_path_list(source) else "the corpus"
 
 
 # ---- vocabulary ---------------------------------------------------------
@@ -215,7 +228,7 @@ def build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False, progr
     raw_words = sum(counter.values())
     if raw_words == 0:
         raise CorpusError("%s holds no words: expected text, one sentence or document"
-                          " per line" % _name(source))
+                          " per line" % source_name(source))
     # sorted() is stable, so equal counts keep their order of first appearance.
     kept = sorted(((w, c) for w, c in counter.items() if c >= min_count),
                   key=lambda item: -item[1])
@@ -224,7 +237,7 @@ def build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False, progr
         raise CorpusError("no word of %s occurs min_count=%d times (%d distinct words; the"
                           " most frequent occurs %d times): lower min_count (--min-count)"
                           " to %d or less"
-                          % (_name(source), min_count, len(counter), top, top))
+                          % (source_name(source), min_count, len(counter), top, top))
     kept = kept[:max_vocab]
     return Vocabulary([w for w, _ in kept], [c for _, c in kept], raw_words)
 
@@ -292,7 +305,7 @@ def encode(source, vocab, lowercase=False, progress=None):
             starts.extend([ids.size])
     if ids.size == 0:
         raise CorpusError("no word of %s is in the vocabulary (%d words read, %d in the"
-                          " vocabulary)" % (_name(source), raw_words, len(vocab)))
+                          " vocabulary)" % (source_name(source), raw_words, len(vocab)))
     return EncodedCorpus(ids.finish(), starts.finish(), raw_words)
 
 
