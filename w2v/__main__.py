@@ -1,6 +1,7 @@
 """``python -m w2v COMMAND ...``: the library's commands."""
 
 import importlib
+import os
 import sys
 
 COMMANDS = {
@@ -27,7 +28,9 @@ def main(argv=None):
         print("%s\n\nerror: unknown command %r" % (usage(), name), file=sys.stderr)
         return 2
     command = importlib.import_module("w2v.commands." + name)
-    sys.argv[0] = "python -m w2v " + name  # argparse's usage line names the command
+    # argparse's usage line names the command as it was typed.
+    launcher = "w2v" if os.path.basename(sys.argv[0]) == "w2v" else "python -m w2v"
+    sys.argv[0] = "%s %s" % (launcher, name)
     return command.main(rest)
 
 

@@ -1,0 +1,93 @@
+"""Word similarity: Spearman correlation of cosine similarity with human scores.
+
+For each benchmark pair (w1, w2, human score) whose two words are in the
+vocabulary (matched as ``WordIndex`` says: gensim's rules), the model's
+score is the cosine similarity of the two word vectors. The benchmark's
+figure is Spearman's rank correlation between the model's and the humans'
+scores over those pairs; the other pairs are left out and counted. This is
+what gensim's ``KeyedVectors.evaluate_word_pairs`` reports as ``spearman``.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import rankdata
+
+from w2v.linalg import unit_rows
+
+
+@dataclass
+class PairScore:
+    """The outcome of ``evaluate_word_pairs``.
+
+    spearman -- rho over the pairs used, or None when it is undefined (see note)
+    pairs_used, pairs_total -- pairs with both words in the vocabulary / all pairs
+    left_out -- the (w1, w2) pairs not used
+    note -- why spearman is None ("" otherwise)
+    """
+    spearman: object
+    pairs_used: int
+    pairs_total: int
+    left_out: list = field(default_factory=list)
+    note: str = ""
+
+    def as_json(self):
+        return {"spearman": self.spearman, "pairs_used": self.pairs_used,
+                "pairs_total": self.pairs_total}
+
+
+def spearman(x, y):
+    """Spearman's rho of two (n,) samples: the Pearson correlation of their ranks.
+
+    Tied values share the mean of their ranks (as scipy.stats.spearmanr).
+    Returns None when rho is undefined: fewer than 2 values, or one sample
+    constant (every rank the same).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("spearman needs two samples of the same length, got shapes %s and %s"
+                         % (x.shape, y.shape))
+    if len(x) < 2:
+        return None
+    rx, ry = rankdata(x) - (len(x) + 1) / 2, rankdata(y) - (len(y) + 1) / 2  # mean rank 0
+    denominator = np.sqrt(np.sum(rx * rx) * np.sum(ry * ry))
+    if denominator == 0:
+        return None
+    return float(np.sum(rx * ry) / denominator)
+
+
+def cosines(matrix, rows_a, rows_b):
+    """(n,) cosine similarities of matrix rows rows_a[i] and rows_b[i] (a zero vector gives 0)."""
+    matrix = np.asarray(matrix)
+    return np.sum(unit_rows(matrix[rows_a]) * unit_rows(matrix[rows_b]), axis=1)
+
+
+def evaluate_word_pairs(matrix, index, pairs):
+    """Spearman correlation of the model's cosine similarities with the human scores.
+
+    matrix -- (V, D) word vectors
+    index -- a WordIndex over the V words (its case rule and limit apply)
+    pairs -- list of (w1, w2, human score)
+    Returns a PairScore; spearman is None, with a note saying why, when no
+    pair (or only one) is covered or the scores of the pairs used are all equal.
+    """
+    used, gold, left_out = [], [], []
+    for w1, w2, score in pairs:
+        r1, r2 = index.row(w1), index.row(w2)
+        if r1 is None or r2 is None:
+            left_out.append((w1, w2))
+        else:
+            used.append((r1, r2))
+            gold.append(score)
+    result = PairScore(None, len(used), len(pairs), left_out)
+    if len(used) < 2:
+        result.note = ("no pair has both words in the vocabulary" if not used else
+                       "only 1 pair has both words in the vocabulary; a correlation needs 2")
+        return result
+    rows = np.array(used)
+    model = cosines(matrix, rows[:, 0], rows[:, 1])
+    result.spearman = spearman(gold, model)
+    if result.spearman is None:
+        result.note = ("the %s scores of the %d pairs used are all equal"
+                       % ("human" if np.ptp(gold) == 0 else "model", len(used)))
+    return result

@@ -1,0 +1,345 @@
+"""Any text as word2vec's training data: streamed words, a vocabulary, int32 ids.
+
+A corpus is plain UTF-8 text, one sentence or document per line, words
+separated by whitespace (``str.split()``); ``.gz`` and ``.bz2`` files are read
+directly. A line may be huge (text8 is one line of 17 million words): files
+are read in blocks of 1 MiB, never a whole line at once, and each line is cut
+into pieces of at most ``MAX_PIECE`` = 10,000 words, as gensim's
+``LineSentence`` does (windows never cross a piece). A corpus may also be an
+iterable of token lists (a list, read twice), e.g. the treebank's sentences.
+
+API (for the trainer):
+
+* ``build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False)``
+  -> ``Vocabulary``: ``.words`` (list, by count descending, ties in order of
+  first appearance), ``.counts`` (int64), ``.index`` (dict word -> id),
+  ``len(vocab)``, ``.total`` (sum of ``counts``), ``.raw_words`` (every word
+  read, the dropped rare ones included). Memory: the distinct words only.
+* ``encode(source, vocab, lowercase=False)`` -> ``EncodedCorpus``: ``.ids``
+  (int32, every in-vocabulary word in corpus order, out-of-vocabulary words
+  dropped as word2vec does), ``.starts`` (int64, length n_pieces + 1, CSR
+  style: piece i is ``ids[starts[i]:starts[i + 1]]``, starts[0] = 0,
+  starts[-1] = len(ids); each piece has 1..10,000 ids; a piece left empty by
+  the dropped words is left out), ``.raw_words`` (words read, dropped ones
+  included). Memory: the vocabulary, one block and one piece, plus the ids.
+* ``keep_probabilities(counts, sample)`` -> float64 (V,): word2vec's
+  subsampling; ``negative_cum_table(counts, ns_exponent=0.75)`` -> uint32
+  (V,): gensim's cumulative table for drawing negatives.
+
+Errors (bad bytes, empty corpus, a vocabulary that min_count empties) raise
+``CorpusError`` saying where and what to change.
+"""
+
+import bz2
+import codecs
+import gzip
+import itertools
+import os
+from collections import Counter
+
+import numpy as np
+
+MAX_PIECE = 10000            # words per piece, as gensim's LineSentence / Text8Corpus
+BLOCK_BYTES = 1 << 20        # bytes read at a time
+MAX_WORD_BYTES = 1 << 24     # a "word" this long means the file is not text
+ASCII_SPACE = b" \t\n\r\x0b\x0c"  # never inside a UTF-8 sequence: safe places to cut
+
+
+class CorpusError(ValueError):
+    """The corpus cannot be used; the message says where and how to fix it."""
+
+
+# ---- reading ------------------------------------------------------------
+
+def _open_binary(path):
+    """(decompressed stream, raw file) for a plain, .gz or .bz2 file."""
+    if not os.path.isfile(path):
+        raise CorpusError("corpus file not found: %s" % path)
+    raw = open(path, "rb")
+    if path.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    if path.endswith(".bz2"):
+        return bz2.BZ2File(raw, mode="rb"), raw
+    return raw, raw
+
+
+def _text_blocks(path, progress=None):
+    """Decoded blocks of the file, each ending at a whitespace byte (or the end).
+
+    Cutting at an ASCII whitespace byte never splits a word or a UTF-8
+    sequence. Raises CorpusError for bytes that are not UTF-8, naming the line
+    and the byte offset (in the decompressed text).
+    """
+    stream, raw = _open_binary(path)
+    size = os.path.getsize(path)
+    carry, offset, line = b"", 0, 1      # offset, line: where ``carry`` starts
+    with stream, raw:
+        while True:
+            try:
+                block = stream.read(BLOCK_BYTES)
+            except (OSError, EOFError) as err:
+                raise CorpusError("%s: cannot be read as %s (%s); is the file complete?"
+                                  % (path, _kind(path), err)) from None
+            data = carry + block
+            if offset == 0 and data.startswith(codecs.BOM_UTF8):
+                data, offset = data[3:], 3         # a byte-order mark is not a word
+            cut = len(data) if not block else _last_space(data) + 1
+            if cut == 0 and len(data) > MAX_WORD_BYTES:
+                raise CorpusError("%s:%d: %d bytes without a space or line break from byte"
+                                  " %d: expected text, words separated by whitespace"
+                                  % (path, line, len(data), offset))
+            chunk, carry = data[:cut], data[cut:]
+            yield _decode(chunk, path, offset, line)
+            offset += len(chunk)
+            line += chunk.count(b"\n")
+            if progress is not None:
+                progress(raw.tell(), size)
+            if not block:
+                return
+
+
+def _kind(path):
+    return "gzip" if path.endswith(".gz") else "bzip2" if path.endswith(".bz2") else "text"
+
+
+def _last_space(data):
+    """Index of the last ASCII whitespace byte in ``data``, or -1."""
+    return max(data.rfind(bytes([c])) for c in ASCII_SPACE)
+
+
+def _decode(chunk, path, offset, line):
+    try:
+        return chunk.decode("utf-8")
+    except UnicodeDecodeError as err:
+        bad = chunk[err.start:err.start + 4]
+        raise CorpusError(
+            "%s:%d: not UTF-8 text (byte offset %d%s: %r, %s); convert the file to UTF-8,"
+            " e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8"
+            % (path, line + chunk.count(b"\n", 0, err.start), offset + err.start,
+               " in the decompressed text" if _kind(path) != "text" else "",
+               bad, err.reason)) from None
+
+
+def _file_pieces(path, lowercase, progress):
+    """Pieces (lists of at most MAX_PIECE words) of every line of a text file."""
+    piece = []
+    for text in _text_blocks(path, progress):
+        if lowercase:
+            text = text.lower()
+        segments = text.split("\n")
+        for i, segment in enumerate(segments):
+            piece.extend(segment.split())
+            while len(piece) >= MAX_PIECE:
+                yield piece[:MAX_PIECE]
+                del piece[:MAX_PIECE]
+            if i < len(segments) - 1 and piece:   # a line ends here
+                yield piece
+                piece = []
+    if piece:
+        yield piece
+
+
+def _list_pieces(sentences, lowercase):
+    """Pieces of an iterable of token lists (each cut at MAX_PIECE words)."""
+    if iter(sentences) is sentences:
+        raise CorpusError("the corpus is a one-shot iterator; pass a list of token lists"
+                          " or a file path (it is read twice: vocabulary, then encoding)")
+    for number, sentence in enumerate(sentences):
+        if isinstance(sentence, (str, bytes)):
+            raise CorpusError("sentence %d is a string, expected a list of words"
+                              " (split it first: text.split())" % number)
+        words = [w.lower() for w in sentence] if lowercase else list(sentence)
+        for start in range(0, len(words), MAX_PIECE):
+            yield words[start:start + MAX_PIECE]
+
+
+def iter_pieces(source, lowercase=False, progress=None):
+    """The corpus as pieces: lists of at most MAX_PIECE words, line by line.
+
+    source -- a path (str or os.PathLike; .gz / .bz2 decompressed), a list of
+              paths (read one after the other) or a re-iterable of token lists
+    progress -- optional ``progress(bytes_done, bytes_total)`` called per
+              block (file sources only, per file; compressed bytes for .gz / .bz2)
+    """
+    if _is_path(source):
+        return _file_pieces(os.fspath(source), lowercase, progress)
+    if _is_path_list(source):
+        return itertools.chain.from_iterable(
+            _file_pieces(os.fspath(path), lowercase, progress) for path in source)
+    return _list_pieces(source, lowercase)
+
+
+def _is_path(source):
+    return isinstance(source, (str, os.PathLike))
+
+
+def _is_path_list(source):
+    return isinstance(source, (list, tuple)) and bool(source) and all(map(_is_path, source))
+
+
+def source_name(source):
+    if _is_path(source):
+        return os.fspath(source)
+    return ", ".join(map(os.fspath, source)) if _is_path_list(source) else "the corpus"
+
+
+# ---- vocabulary ---------------------------------------------------------
+
+class Vocabulary:
+    """The kept words, most frequent first.
+
+    words -- list of the V words, by count descending, ties in order of first
+             appearance (as word2vec C's stable sort; gensim 4 puts ties in
+             reverse order of first appearance)
+    counts -- int64 (V,), each word's count in the corpus
+    index -- dict word -> id (its position in ``words``)
+    raw_words -- words read in the corpus, the dropped ones included
+    """
+
+    def __init__(self, words, counts, raw_words):
+        self.words = list(words)
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.index = {w: i for i, w in enumerate(self.words)}
+        self.raw_words = int(raw_words)
+
+    def __len__(self):
+        return len(self.words)
+
+    @property
+    def total(self):
+        """Sum of the kept words' counts (word2vec's train_words)."""
+        return int(self.counts.sum())
+
+
+def build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False, progress=None):
+    """Count the words of ``source`` and keep those seen at least ``min_count`` times.
+
+    max_vocab -- if given, keep only that many of the most frequent words
+    Returns a Vocabulary. Raises CorpusError if the corpus has no words, or
+    if no word reaches ``min_count`` (saying how far to lower it).
+    """
+    if min_count < 1:
+        raise CorpusError("min_count must be at least 1, got %r" % min_count)
+    if max_vocab is not None and max_vocab < 1:
+        raise CorpusError("max_vocab must be at least 1 (or None), got %r" % max_vocab)
+    counter = Counter()                 # a dict: keeps first-appearance order
+    for piece in iter_pieces(source, lowercase, progress):
+        counter.update(piece)
+    raw_words = sum(counter.values())
+    if raw_words == 0:
+        raise CorpusError("%s holds no words: expected text, one sentence or document"
+                          " per line" % source_name(source))
+    # sorted() is stable, so equal counts keep their order of first appearance.
+    kept = sorted(((w, c) for w, c in counter.items() if c >= min_count),
+                  key=lambda item: -item[1])
+    if not kept:
+        top = max(counter.values())
+        raise CorpusError("no word of %s occurs min_count=%d times (%d distinct words; the"
+                          " most frequent occurs %d times): lower min_count (--min-count)"
+                          " to %d or less"
+                          % (source_name(source), min_count, len(counter), top, top))
+    kept = kept[:max_vocab]
+    return Vocabulary([w for w, _ in kept], [c for _, c in kept], raw_words)
+
+
+# ---- encoding -----------------------------------------------------------
+
+class EncodedCorpus:
+    """The corpus as word ids: ``ids`` int32, ``starts`` int64 (see the module doc)."""
+
+    def __init__(self, ids, starts, raw_words):
+        self.ids = ids
+        self.starts = starts
+        self.raw_words = int(raw_words)
+
+    def __len__(self):
+        return len(self.ids)
+
+    @property
+    def n_pieces(self):
+        return len(self.starts) - 1
+
+    def piece(self, i):
+        """The ids of piece i (a view)."""
+        return self.ids[self.starts[i]:self.starts[i + 1]]
+
+
+class _Growing:
+    """An array appended to in blocks, its capacity doubled when full."""
+
+    def __init__(self, dtype, capacity):
+        self.data = np.empty(max(int(capacity), 16), dtype=dtype)
+        self.size = 0
+
+    def extend(self, values):
+        end = self.size + len(values)
+        if end > len(self.data):
+            # In place where the allocator can: no second copy of the corpus.
+            self.data.resize(max(end, 2 * len(self.data)), refcheck=False)
+        self.data[self.size:end] = values
+        self.size = end
+
+    def finish(self):
+        self.data.resize(self.size, refcheck=False)
+        return self.data
+
+
+def encode(source, vocab, lowercase=False, progress=None):
+    """The corpus as an EncodedCorpus of the ids of ``vocab``'s words.
+
+    Words not in ``vocab`` are dropped (as word2vec does), so windows span
+    them. Raises CorpusError if no word of the corpus is in the vocabulary.
+    """
+    lookup = vocab.index.get
+    ids = _Growing(np.int32, vocab.total)         # exact when vocab came from source
+    starts = _Growing(np.int64, 1024)
+    starts.extend([0])
+    raw_words = 0
+    for piece in iter_pieces(source, lowercase, progress):
+        raw_words += len(piece)
+        coded = np.fromiter(map(lookup, piece, itertools.repeat(-1, len(piece))),
+                            dtype=np.int32, count=len(piece))
+        coded = coded[coded >= 0]
+        if len(coded):
+            ids.extend(coded)
+            starts.extend([ids.size])
+    if ids.size == 0:
+        raise CorpusError("no word of %s is in the vocabulary (%d words read, %d in the"
+                          " vocabulary)" % (source_name(source), raw_words, len(vocab)))
+    return EncodedCorpus(ids.finish(), starts.finish(), raw_words)
+
+
+# ---- sampling tables ----------------------------------------------------
+
+def keep_probabilities(counts, sample):
+    """Probability of keeping each occurrence of a word under subsampling, float64 (V,).
+
+    word2vec C's and gensim's formula: with f the word's count and
+    t = sample * sum(counts), p = (sqrt(f / t) + 1) * t / f, capped at 1, so
+    words with f <= t (3 + sqrt 5) / 2 (about 2.6 t) are always kept.
+    sample = 0 keeps everything. gensim stores p as the integer
+    uint32(p * (2**32 - 1)) and keeps a word if a random uint32 is below it.
+    """
+    if not 0 <= sample < 1:
+        raise CorpusError("sample must be in [0, 1) (e.g. 1e-3, or 0 for no subsampling),"
+                          " got %r" % sample)
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample == 0:
+        return np.ones(len(counts))
+    threshold = sample * counts.sum()
+    return np.minimum((np.sqrt(counts / threshold) + 1.0) * (threshold / counts), 1.0)
+
+
+NEGATIVE_DOMAIN = 2 ** 31 - 1   # gensim's cum_table scale
+
+
+def negative_cum_table(counts, ns_exponent=0.75, domain=NEGATIVE_DOMAIN):
+    """gensim's cumulative table for negative sampling, uint32 (V,).
+
+    Word w is drawn with probability counts[w]**ns_exponent / sum: draw an
+    integer r uniform in [0, table[-1]) and take ``np.searchsorted(table, r)``,
+    the first w with table[w] >= r (gensim's ``bisect_left``). table[-1] = domain.
+    """
+    powered = np.asarray(counts, dtype=np.float64) ** float(ns_exponent)
+    cumulative = np.cumsum(powered)        # sequential sums, as gensim's loop
+    return np.round(cumulative / cumulative[-1] * domain).astype(np.uint32)

@@ -1,0 +1,395 @@
+"""Compiled word2vec training kernels (numba): word2vec C's in-place updates.
+
+A job is a run of corpus pieces. For each piece the kernel subsamples the
+words, draws each centre's window size b uniformly from 1..window, and takes
+one SGD step per pair, updating the vectors in place at once, as word2vec C
+and gensim do. Many threads may run jobs on the same arrays at the same time
+without locks (Hogwild): the kernels release the GIL (``nogil=True``).
+
+Notation (the handout's): h is the input vector of a pair; the target is
+always the window's centre word, as in word2vec C and gensim. Skip-gram: each
+outside word's v_w predicts the centre (the pairs of the handout's skipgram,
+input and target swapped: over a corpus the same pairs occur both ways).
+CBOW: h is the mean of the context words' v_w. ``syn0`` holds the
+v_w (V, d); ``syn1`` the output vectors: u_w for negative sampling and full
+softmax (V, d), one vector per inner node of the Huffman tree for
+hierarchical softmax (V - 1 rows used). K is the number of negatives.
+
+Each pair's step is exact gradient descent on the pair's loss J: every score
+is computed from the vectors as they were before the pair, so the new rows
+equal x - alpha * dJ/dx of the NumPy functions in word2vec.py (the tests
+prove it), even when a negative is drawn twice. The sigmoid is exact.
+
+Rows are read by index, never as views, and the job loop works on borrowed
+arrays (``borrow``): numba would otherwise count a reference, an atomic
+increment and decrement, every time it makes a view or inlined code receives
+an array, some 25 times per pair (a quarter of the time).
+
+Random numbers: a 64-bit linear congruential generator (Knuth's MMIX
+constants; its high bits are used), one per job, seeded from (seed, job), so
+a job's draws do not depend on which thread runs it or when.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from w2v.training.prefetch import prefetch_row
+
+SKIPGRAM, CBOW = 0, 1                   # settings[0]
+NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
+# Reassociation lets LLVM vectorise the dot products; nothing else is relaxed.
+JIT = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+# Negatives are drawn this many pairs before they are used, and their rows
+# prefetched: a rare word's row comes from main memory when V is large.
+NEG_AHEAD = 4
+
+_MUL = np.uint64(6364136223846793005)
+_INC = np.uint64(1442695040888963407)
+_HIGH = np.uint64(32)
+_TO_53 = np.uint64(11)
+_MASK = (1 << 64) - 1
+
+
+@intrinsic
+def borrow(typingctx, arrays):
+    """A tuple of arrays as the same arrays without reference counts (meminfo NULL).
+
+    On a borrowed array numba's reference counting does nothing. Only for
+    arrays that something else keeps alive meanwhile (a caller's arguments).
+    """
+    def codegen(context, builder, sig, args):
+        out = args[0]
+        for i, aryty in enumerate(sig.args[0]):
+            src = context.make_array(aryty)(context, builder, builder.extract_value(out, i))
+            dst = context.make_array(aryty)(context, builder)
+            for name in ("nitems", "itemsize", "data", "shape", "strides"):
+                setattr(dst, name, getattr(src, name))
+            dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
+            dst.parent = cgutils.get_null_value(dst.parent.type)
+            out = builder.insert_value(out, dst._getvalue(), i)
+        return out
+    return arrays(arrays), codegen
+
+
+def job_seed(seed, job):
+    """The generator state a job starts from: splitmix64 of (seed, job)."""
+    z = (int(seed) * 0x9E3779B97F4A7C15 + int(job) * 0xD1B54A32D192ED03 + 1) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return np.uint64(z ^ (z >> 31))
+
+
+@njit(inline="always", **JIT)
+def rand_below(state, n):
+    """(new state, an integer uniform in 0..n-1), n < 2**32: the high 32 bits times n."""
+    state = np.uint64(state) * _MUL + _INC        # (a no-op cast unless called from Python)
+    return state, np.int64(((state >> _HIGH) * np.uint64(n)) >> _HIGH)
+
+
+@njit(inline="always", **JIT)
+def rand_unit(state):
+    """(new state, a float uniform in [0, 1)) from the high 53 bits."""
+    state = np.uint64(state) * _MUL + _INC
+    return state, (state >> _TO_53) * (1.0 / 9007199254740992.0)
+
+
+@njit(inline="always", **JIT)
+def draw_word(state, accept, alias):
+    """(new state, a word drawn from the alias table's distribution)."""
+    state, i = rand_below(state, accept.shape[0])
+    state, u = rand_unit(state)
+    return state, (i if u < accept[i] else np.int64(alias[i]))
+
+
+@njit(**JIT)
+def subsample(ids, keep, out, state):
+    """Copy into ``out`` the words of ``ids`` kept with probability keep[w].
+
+    Returns (new state, number kept). A word with keep[w] >= 1 costs no draw.
+    """
+    n = 0
+    for w in ids:
+        if keep[w] < 1.0:
+            state, u = rand_unit(state)
+            if u >= keep[w]:
+                continue
+        out[n] = w
+        n += 1
+    return state, n
+
+
+@njit(inline="always", **JIT)
+def _dot(A, i, B, j):
+    """A[i] . B[j]."""
+    f = A.dtype.type(0)
+    for k in range(A.shape[1]):
+        f += A[i, k] * B[j, k]
+    return f
+
+
+@njit(inline="always", **JIT)
+def _axpy(a, X, i, Y, j):
+    """Y[j] += a * X[i]."""
+    for k in range(X.shape[1]):
+        Y[j, k] += a * X[i, k]
+
+
+@njit(inline="always", **JIT)
+def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
+    """J = -sum_k log sigma(s_k u_k^T h) over rows k < n (s_k = signs[k] = +-1).
+
+    h = H[hi]. Negative sampling: rows [o, w_1..w_K], signs [+1, -1, ..., -1].
+    Hierarchical softmax: the nodes of o's path, s = +1 for branch 0, -1 for 1.
+    Updates u_k -= alpha dJ/du_k in place; adds -alpha dJ/dh to E[0].
+    Returns J (0 unless want_loss). g: scratch (n,) of the vectors' dtype.
+    """
+    loss = 0.0
+    one = H.dtype.type(1)
+    for k in range(n):
+        s = H.dtype.type(signs[k])
+        z = s * _dot(H, hi, syn1, rows[k])             # z_k = s_k u_k^T h
+        e = math.exp(-abs(z))                          # in the vectors' precision
+        sig_minus = (e if z >= 0 else one) / (one + e)  # sigma(-z), no overflow
+        if want_loss:
+            loss += max(-z, 0.0) + math.log1p(e)       # -log sigma(z)
+        g[k] = alpha * s * sig_minus                   # dJ/dz = -sigma(-z)
+    for k in range(n):
+        _axpy(g[k], syn1, rows[k], E, 0)
+    for k in range(n):
+        _axpy(g[k], H, hi, syn1, rows[k])
+    return loss
+
+
+@njit(inline="always", **JIT)
+def softmax_step(H, hi, syn1, o, alpha, E, g, want_loss):
+    """J = -log y_hat_o, y_hat = softmax(U^T h) over all V words: O(V d).
+
+    h = H[hi]. Updates every u_w -= alpha (y_hat_w - y_w) h; adds
+    -alpha U (y_hat - y) to E[0]. g: scratch (V,).
+    """
+    V = syn1.shape[0]
+    top = -np.inf
+    for w in range(V):
+        g[w] = _dot(H, hi, syn1, w)
+        top = max(top, g[w])
+    s_o = g[o] - top
+    total = 0.0
+    for w in range(V):
+        g[w] = math.exp(g[w] - top)
+        total += g[w]
+    for w in range(V):
+        g[w] = -alpha * (g[w] / total - (1.0 if w == o else 0.0))
+    for w in range(V):
+        _axpy(g[w], syn1, w, E, 0)
+    for w in range(V):
+        _axpy(g[w], H, hi, syn1, w)
+    return math.log(total) - s_o if want_loss else 0.0
+
+
+@njit(inline="always", **JIT)
+def output_step(loss_kind, H, hi, syn1, o, rows, signs, n, alpha, E, g, want_loss):
+    """The output layer's step for input h = H[hi] and target word o (see above)."""
+    if loss_kind == SOFTMAX:
+        return softmax_step(H, hi, syn1, o, alpha, E, g, want_loss)
+    return binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss)
+
+
+@njit(inline="always", **JIT)
+def skipgram_pair(loss_kind, syn0, syn1, c, o, rows, signs, n, alpha, E, g, want_loss):
+    """One skip-gram step for the pair (c, o): h = v_c, updated last.
+
+    E: scratch (1, d) for -alpha dJ/dv_c. Returns J (0 unless want_loss).
+    """
+    for k in range(E.shape[1]):
+        E[0, k] = 0
+    loss = output_step(loss_kind, syn0, c, syn1, o, rows, signs, n, alpha, E, g, want_loss)
+    _axpy(syn0.dtype.type(1), E, 0, syn0, c)
+    return loss
+
+
+@njit(inline="always", **JIT)
+def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E, g,
+              want_loss):
+    """One CBOW step: h = mean of v_w over context[:m], target the centre word o.
+
+    Each context word's v_w moves by -alpha dJ/dh, as word2vec C and gensim
+    (cbow_mean=1) move it: m times the gradient step, dJ/dv_w = dJ/dh / m
+    (twice that for a word there twice). With the true step the input vectors
+    learn m times slower: on wiki106, WordSim-353 0.13 instead of gensim's 0.24.
+    H, E: scratch (1, d). Returns J (0 unless want_loss).
+    """
+    one = syn0.dtype.type(1)
+    for k in range(H.shape[1]):
+        H[0, k] = 0
+        E[0, k] = 0
+    for j in range(m):
+        _axpy(one, syn0, context[j], H, 0)
+    for k in range(H.shape[1]):
+        H[0, k] /= m
+    loss = output_step(loss_kind, H, 0, syn1, o, rows, signs, n, alpha, E, g, want_loss)
+    for j in range(m):
+        _axpy(one, E, 0, syn0, context[j])
+    return loss
+
+
+@njit(inline="always", **JIT)
+def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, rows,
+                 signs, syn1, ring, turn):
+    """Rows and signs of target o's output step; returns (state, number of rows).
+
+    Negative sampling takes the K negatives drawn NEG_AHEAD pairs ago from
+    the alias table (accept, alias), row ``turn`` of ``ring`` (NEG_AHEAD, K),
+    each redrawn while it equals o (as word2vec.getNegativeSamples does),
+    and draws the K of a later pair in their place (their rows prefetched).
+    Hierarchical softmax copies o's path (codes, points, lengths: HuffmanTree's).
+    """
+    if loss_kind == NEG:
+        rows[0] = o
+        signs[0] = 1.0
+        for k in range(1, K + 1):
+            w = ring[turn, k - 1]
+            while w == o:
+                state, w = draw_word(state, accept, alias)
+            rows[k] = w
+            signs[k] = -1.0
+            state, later = draw_word(state, accept, alias)
+            ring[turn, k - 1] = later
+            prefetch_row(syn1, later)
+        return state, K + 1
+    if loss_kind == HS:
+        n = lengths[o]
+        for j in range(n):
+            rows[j] = points[o, j]
+            signs[j] = 1.0 - 2.0 * codes[o, j]
+        return state, n
+    return state, 0
+
+
+@njit(inline="always", **JIT)
+def fill_ring(ring, state, accept, alias):
+    """Draw every negative of ``ring`` (a job's first NEG_AHEAD pairs'); returns the state."""
+    for t in range(ring.shape[0]):
+        for k in range(ring.shape[1]):
+            state, ring[t, k] = draw_word(state, accept, alias)
+    return state
+
+
+@njit(inline="always", **JIT)
+def _record(trace, trace_alpha, t, o, inputs, first, m, rows, n_neg, alpha):
+    """Row t of a job's trace: [o, m, inputs[first:first + m] (2 window slots), negatives]."""
+    if t >= trace.shape[0]:
+        return
+    trace[t, 0] = o
+    trace[t, 1] = m
+    for j in range(m):
+        trace[t, 2 + j] = inputs[first + j]
+    for k in range(n_neg):
+        trace[t, trace.shape[1] - n_neg + k] = rows[1 + k]
+    trace_alpha[t] = alpha
+
+
+@njit(**JIT)
+def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, trace,
+                trace_alpha):
+    """Train on the n subsampled words scratch[0][:n] of one piece; returns the state.
+
+    totals (float64 (5,)) accumulates: loss sum, pairs in it, pairs, words
+    kept, centre words seen (the loss is computed for every loss_every-th).
+    """
+    model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
+                                               settings[3], settings[6])
+    sent, rows, signs, g, H, E, context, ring = scratch
+    _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
+    n_neg = K if loss_kind == NEG else 0
+    for i in range(n):
+        if i + window + 2 < n:  # rows needed two centre words on: a new context v_w, u_o
+            prefetch_row(syn0, sent[i + window + 2])
+            prefetch_row(syn1, sent[i + 2])
+        state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
+        first, stop = max(0, i - r - 1), min(n, i + r + 2)
+        want = loss_every > 0 and int(totals[4]) % loss_every == 0
+        totals[4] += 1
+        if model == SKIPGRAM:
+            for j in range(first, stop):
+                if j == i:
+                    continue
+                turn = int(totals[2]) % NEG_AHEAD  # the ring's row of this pair
+                state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
+                                         points, lengths, rows, signs, syn1, ring, turn)
+                _record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
+                        n_neg, alpha)
+                totals[0] += skipgram_pair(loss_kind, syn0, syn1, sent[j], sent[i], rows,
+                                           signs, nt, alpha, E, g, want)
+                totals[1] += want
+                totals[2] += 1
+        else:
+            m = 0
+            for j in range(first, stop):
+                if j != i:
+                    context[m] = sent[j]
+                    m += 1
+            if m == 0:
+                continue
+            turn = int(totals[2]) % NEG_AHEAD
+            state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
+                                     points, lengths, rows, signs, syn1, ring, turn)
+            _record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
+                    alpha)
+            totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs,
+                                   nt, alpha, H, E, g, want)
+            totals[1] += want
+            totals[2] += 1
+    return state
+
+
+@njit(**JIT)
+def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, trace_alpha):
+    """Train on pieces lo..hi-1 of the encoded corpus (ids, starts), in place.
+
+    settings -- int64 [model, loss, window, K, lo, hi, loss_every]
+    syn0, syn1 -- the input and output vectors (float32 or float64), updated in place
+    tables -- (keep float64 (V,), accept float32 (V,), alias int32 (V,),
+              codes uint8 (V, L), points int32 (V, L), lengths int32 (V,))
+    alphas -- float64 [alpha at the job's first word, its decrease per word];
+              alpha is constant within a piece (at most 10,000 words)
+    seed -- uint64, the job's generator state (``job_seed``)
+    trace, trace_alpha -- int64 (P, 2 + 2 window + K), float64 (P,): the first P
+              pairs' words and alpha, for the tests; P = 0 when training
+    Returns float64 [loss sum, pairs in the loss, pairs, words kept, centre words].
+    """
+    window, K, lo, hi = settings[2], settings[3], settings[4], settings[5]
+    longest = 1
+    for p in range(lo, hi):
+        longest = max(longest, starts[p + 1] - starts[p])
+    width = max(K + 1, tables[3].shape[1])
+    rows_g = syn1.shape[0] if settings[1] == SOFTMAX else width
+    scratch = (np.empty(longest, np.int32), np.empty(width, np.int64), np.empty(width),
+               np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
+               np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
+               np.empty((NEG_AHEAD, K), np.int64))
+    totals = np.zeros(5)
+    _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals),
+                  tables, scratch, seed)
+    return totals
+
+
+@njit(**JIT)
+def _train_pieces(settings, arrays, tables, scratch, state):
+    """train_job's loop, on borrowed arrays: train_job keeps them alive meanwhile."""
+    syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals = borrow(arrays)
+    tables, scratch = borrow(tables), borrow(scratch)
+    if settings[1] == NEG:
+        state = fill_ring(scratch[7], state, tables[1], tables[2])
+    done = 0
+    for p in range(settings[4], settings[5]):
+        a, b = starts[p], starts[p + 1]
+        state, n = subsample(ids[a:b], tables[0], scratch[0], state)
+        totals[3] += n
+        state = train_piece(settings, syn0, syn1, n, tables, alphas[0] - alphas[1] * done,
+                            state, scratch, totals, trace, trace_alpha)
+        done += b - a
+
