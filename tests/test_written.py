@@ -1,215 +1,44 @@
-"""Numerical checks of the written answers in docs/written.md.
+"""Numerical checks of the written answers in docs/written.md, questions (a) to (i).
 
-Each closed form from the document is implemented as a small function named
-after its question, in the same order as the document. Each one is checked
-against central finite differences of the loss computed directly from its
-definition in the handout.
-
-This file deliberately does NOT import the project's word2vec.py: it checks
-the maths of the document independently of the implementation.
+Each closed form of the document (tests/written_forms.py) is checked against
+central finite differences of the loss computed from its definition in the
+handout, in the document's order. The project's word2vec.py is not imported:
+the document's maths is checked on its own.
 """
 
 import numpy as np
 import pytest
 
-# ---------------------------------------------------------------------------
-# Losses straight from the handout's definitions (no gradients here).
-# Convention (as in the document): U and V are d x |Vocab|, columns are words.
-# ---------------------------------------------------------------------------
-
-H = 1e-6          # central-difference step (float64)
-RTOL = 1e-6       # maximum relative error between closed form and numerics
-
-
-def softmax(z):
-    z = z - np.max(z)
-    e = np.exp(z)
-    return e / e.sum()
-
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def one_hot(o, n):
-    y = np.zeros(n)
-    y[o] = 1.0
-    return y
-
-
-def naive_softmax_loss(v_c, o, U):
-    """J_naive-softmax = -log P(O=o | C=c), with P the softmax of U^T v_c."""
-    scores = U.T @ v_c
-    return -(scores[o] - np.log(np.sum(np.exp(scores))))
-
-
-def neg_sample_loss(v_c, o, U, neg_ids):
-    """J_neg-sample = -log s(u_o.v_c) - sum_s log s(-u_{w_s}.v_c), one term per draw."""
-    loss = -np.log(sigmoid(U[:, o] @ v_c))
-    for w in neg_ids:
-        loss -= np.log(sigmoid(-U[:, w] @ v_c))
-    return loss
-
-
-def skipgram_loss(V, c, outside_ids, U, pair_loss):
-    """J_skip-gram = sum over the window of J(v_c, w_{t+j}, U)."""
-    return sum(pair_loss(V[:, c], o, U, j) for j, o in enumerate(outside_ids))
-
-
-def numerical_grad(f, x):
-    """Central finite differences of the scalar f at array x (x is restored)."""
-    g = np.zeros_like(x, dtype=np.float64)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        x[i] = old + H
-        f_plus = f()
-        x[i] = old - H
-        f_minus = f()
-        x[i] = old
-        g[i] = (f_plus - f_minus) / (2 * H)
-    return g
-
-
-def rel_err(a, b):
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    denom = max(np.linalg.norm(a), np.linalg.norm(b))
-    if denom == 0.0:
-        return 0.0
-    return np.linalg.norm(a - b) / denom
-
-
-def random_problem(seed, d, n_vocab, scale=0.5):
-    rng = np.random.default_rng(seed)
-    U = scale * rng.standard_normal((d, n_vocab))
-    v_c = scale * rng.standard_normal(d)
-    o = int(rng.integers(n_vocab))
-    return rng, U, v_c, o
-
-
-SIZES = [(0, 3, 5), (1, 5, 10), (2, 10, 7), (3, 8, 20)]   # (seed, d, |Vocab|)
-
-
-# ---------------------------------------------------------------------------
-# Closed forms from docs/written.md, one per question, in document order.
-# ---------------------------------------------------------------------------
-
-def a_cross_entropy(y, y_hat):
-    """(a) left-hand side: -sum_w y_w log y_hat_w."""
-    return -np.sum(y * np.log(y_hat))
-
-
-def a_neg_log_prob(y_hat, o):
-    """(a) right-hand side: -log y_hat_o."""
-    return -np.log(y_hat[o])
-
-
-def b_i_grad_vc(U, y, y_hat):
-    """(b)(i) dJ/dv_c = U (y_hat - y)."""
-    return U @ (y_hat - y)
-
-
-def b_iii_step_terms(U, o, y_hat, eta):
-    """(b)(iii) the two parts of v_c - eta * grad: +eta u_o and -eta U y_hat."""
-    return eta * U[:, o], -eta * (U @ y_hat)
-
-
-def b_iv_normalise(u):
-    """(b)(iv) L2 normalisation u / ||u||_2."""
-    return u / np.linalg.norm(u)
-
-
-def c_grad_uw(v_c, y, y_hat, w):
-    """(c) dJ/du_w: (y_hat_o - 1) v_c if w = o, y_hat_w v_c otherwise."""
-    if y[w] == 1.0:               # w = o, the true outside word
-        return (y_hat[w] - 1.0) * v_c
-    return y_hat[w] * v_c         # w != o
-
-
-def d_grad_U(v_c, y, y_hat):
-    """(d) dJ/dU = v_c (y_hat - y)^T, shape d x |Vocab|."""
-    return np.outer(v_c, y_hat - y)
-
-
-def e_leaky_relu_grad(x, alpha):
-    """(e) f'(x) = 1 for x > 0, alpha for x < 0."""
-    return np.where(x > 0, 1.0, alpha)
-
-
-def f_sigmoid_grad(x):
-    """(f) sigma'(x) = sigma(x) (1 - sigma(x))."""
-    s = sigmoid(x)
-    return s * (1.0 - s)
-
-
-def g_i_grads(v_c, u_o, U_neg):
-    """(g)(i) gradients wrt v_c, u_o and each u_{w_s} (the columns of U_neg)."""
-    a = u_o @ v_c
-    b = U_neg.T @ v_c                                    # b_s = u_{w_s}^T v_c
-    grad_vc = -(1.0 - sigmoid(a)) * u_o + U_neg @ (1.0 - sigmoid(-b))
-    grad_uo = -(1.0 - sigmoid(a)) * v_c
-    grad_uneg = np.outer(v_c, 1.0 - sigmoid(-b))         # column s = dJ/du_{w_s}
-    return grad_vc, grad_uo, grad_uneg
-
-
-def g_ii_grads_from_delta(v_c, u_o, U_neg):
-    """(g)(ii) everything from delta = sigma(U_tilde^T v_c) - 1.
-
-    U_tilde = [u_o, -u_{w_1}, ..., -u_{w_K}]; returns
-    (loss, dJ/dv_c, dJ/du_o, dJ/du_{w_s} as columns).
-    """
-    U_tilde = np.column_stack([u_o, -U_neg])             # d x (K+1)
-    ones = np.ones(U_tilde.shape[1])
-    sig = sigmoid(U_tilde.T @ v_c)                       # computed once, reused
-    loss = -ones @ np.log(sig)                           # J = -1^T log sigma(U_tilde^T v_c)
-    delta = sig - ones                                   # the reused quantity
-    grad_vc = U_tilde @ delta                            # dJ/dv_c = U_tilde delta
-    grad_uo = delta[0] * v_c                             # dJ/du_o = delta_0 v_c
-    grad_uneg = -np.outer(v_c, delta[1:])                # dJ/du_{w_s} = -delta_s v_c
-    return loss, grad_vc, grad_uo, grad_uneg
-
-
-def h_grad_negative(v_c, u_ws, n_s):
-    """(h) dJ/du_{w_s} = n_s (1 - sigma(-u_{w_s}^T v_c)) v_c, n_s = #draws equal to w_s."""
-    return n_s * (1.0 - sigmoid(-u_ws @ v_c)) * v_c
-
-
-def naive_pair_grads(v_c, o, U):
-    """Pair loss and gradients for J_naive-softmax, assembled from (b)(i) and (d)."""
-    y_hat = softmax(U.T @ v_c)
-    y = one_hot(o, U.shape[1])
-    return a_neg_log_prob(y_hat, o), b_i_grad_vc(U, y, y_hat), d_grad_U(v_c, y, y_hat)
-
-
-def neg_pair_grads(v_c, o, U, neg_ids):
-    """Pair loss and gradients for J_neg-sample with possibly repeated draws, from (g)(i) and (h)."""
-    a = U[:, o] @ v_c
-    b = U[:, neg_ids].T @ v_c
-    loss = -np.log(sigmoid(a)) - np.sum(np.log(sigmoid(-b)))
-    grad_vc = -(1.0 - sigmoid(a)) * U[:, o] + U[:, neg_ids] @ (1.0 - sigmoid(-b))
-    grad_U = np.zeros_like(U)
-    grad_U[:, o] = -(1.0 - sigmoid(a)) * v_c
-    words, counts = np.unique(neg_ids, return_counts=True)
-    for w, n_s in zip(words, counts):
-        grad_U[:, w] = h_grad_negative(v_c, U[:, w], n_s)
-    return loss, grad_vc, grad_U
-
-
-def i_skipgram_grads(V, c, outside_ids, U, pair_grads):
-    """(i) dJ_sg/dU = sum_j dJ_j/dU, dJ_sg/dv_c = sum_j dJ_j/dv_c, dJ_sg/dv_w = 0 (w != c).
-
-    pair_grads(v_c, o, U, j) -> (loss, dJ/dv_c, dJ/dU) for the j-th outside word.
-    """
-    loss, grad_U, grad_V = 0.0, np.zeros_like(U), np.zeros_like(V)
-    for j, o in enumerate(outside_ids):
-        l_j, g_vc, g_U = pair_grads(V[:, c], o, U, j)
-        loss += l_j
-        grad_V[:, c] += g_vc
-        grad_U += g_U
-    return loss, grad_V, grad_U
-
+from tests.written_forms import (
+    RTOL,
+    SIZES,
+    H,
+    a_cross_entropy,
+    a_neg_log_prob,
+    b_i_grad_vc,
+    b_iii_step_terms,
+    b_iv_normalise,
+    c_grad_uw,
+    d_grad_U,
+    distinct_negatives,
+    e_leaky_relu_grad,
+    f_sigmoid_grad,
+    g_i_grads,
+    g_ii_grads_from_delta,
+    h_grad_negative,
+    i_skipgram_grads,
+    naive_pair_grads,
+    naive_softmax_loss,
+    neg_pair_grads,
+    neg_sample_loss,
+    numerical_grad,
+    one_hot,
+    random_problem,
+    rel_err,
+    sigmoid,
+    skipgram_loss,
+    softmax,
+)
 
 # ---------------------------------------------------------------------------
 # Tests, in document order.
@@ -413,10 +242,6 @@ def test_f_sigmoid_grad(seed):
     assert np.allclose(1 - sigmoid(x), sigmoid(-x), atol=1e-15)                # identity used in (g)
 
 
-def distinct_negatives(rng, n, o, K):
-    return rng.choice([w for w in range(n) if w != o], size=K, replace=False)
-
-
 NEG_SIZES = [(0, 3, 8, 2), (1, 5, 12, 4), (2, 10, 15, 6), (3, 6, 11, 10)]  # (seed, d, |Vocab|, K)
 
 
@@ -524,138 +349,3 @@ def test_i_skipgram_grads(kind, seed, d, n, m, K):
     others = [w for w in range(n) if w != c]
     assert np.all(num_V[:, others] == 0.0)                # (i)(iii): dJ/dv_w = 0, w != c
     assert np.all(grad_V[:, others] == 0.0)
-
-
-# ---------------------------------------------------------------------------
-# Beyond the assignment: CBOW and hierarchical softmax (the document's last
-# section), closed forms then tests, in document order.
-# ---------------------------------------------------------------------------
-
-def cbow_input(V, context_ids):
-    """v_hat = (1/n) sum_j v_{w_{t+j}}."""
-    return V[:, context_ids].mean(axis=1)
-
-
-def cbow_grad_context(grad_v_hat, context_ids, n_vocab):
-    """dJ/dv_w = (n_w / n) dJ/dv_hat for each word w (columns of a d x |Vocab| matrix)."""
-    n_w = np.bincount(context_ids, minlength=n_vocab)
-    return np.outer(grad_v_hat, n_w / len(context_ids))
-
-
-def random_tree_paths(rng, n_vocab):
-    """Paths of a random full binary tree: {word: [(node, branch), ...]} from the root.
-
-    Nodes are numbered 0..|Vocab|-2 as they are made; the words are shuffled
-    over the leaves. Independent of engines/huffman.py on purpose.
-    """
-    paths, counter = {}, iter(range(n_vocab - 1))
-
-    def split(words, prefix):
-        if len(words) == 1:
-            paths[words[0]] = prefix
-            return
-        node = next(counter)
-        cut = int(rng.integers(1, len(words)))
-        split(words[:cut], prefix + [(node, 0)])
-        split(words[cut:], prefix + [(node, 1)])
-
-    split(list(rng.permutation(n_vocab)), [])
-    return paths
-
-
-def hs_loss(v_c, path, U_inner):
-    """J_hs = -sum_j log sigma(s_j u_{n_j}^T v_c), s_j = 1 - 2 b_j; U_inner is d x (|Vocab|-1)."""
-    return -sum(np.log(sigmoid((1 - 2 * b) * (U_inner[:, n] @ v_c))) for n, b in path)
-
-
-def hs_delta(v_c, path, U_inner):
-    """delta_j = s_j (sigma(z_j) - 1), with z_j = s_j u_{n_j}^T v_c."""
-    s = np.array([1 - 2 * b for _, b in path], dtype=float)
-    z = s * np.array([U_inner[:, n] @ v_c for n, _ in path])
-    return s * (sigmoid(z) - 1.0)
-
-
-def hs_grads(v_c, path, U_inner):
-    """dJ/dv_c = sum_j delta_j u_{n_j}; dJ/du_{n_j} = delta_j v_c; 0 off the path."""
-    delta = hs_delta(v_c, path, U_inner)
-    nodes = [n for n, _ in path]
-    grad_U = np.zeros_like(U_inner)
-    grad_U[:, nodes] = np.outer(v_c, delta)
-    return U_inner[:, nodes] @ delta, grad_U
-
-
-CBOW_SIZES = [(0, 3, 8, [1, 4]), (1, 5, 12, [2, 2, 7, 0]), (2, 6, 15, [3, 9, 3, 3, 11, 1])]
-
-
-# Checks docs/written.md, "CBOW": dJ/dU is the pair loss's at v_hat.
-@pytest.mark.parametrize("seed,d,n,context", CBOW_SIZES)
-def test_cbow_grad_U(seed, d, n, context):
-    rng, U, _, c = random_problem(seed, d, n)
-    V = 0.5 * rng.standard_normal((d, n))
-    v_hat = cbow_input(V, context)
-    y_hat, y = softmax(U.T @ v_hat), one_hot(c, n)
-    numeric = numerical_grad(lambda: naive_softmax_loss(cbow_input(V, context), c, U), U)
-    assert rel_err(d_grad_U(v_hat, y, y_hat), numeric) <= RTOL
-
-
-# Checks docs/written.md, "CBOW": dJ/dv_w = (n_w / n) dJ/dv_hat, 0 outside the context.
-@pytest.mark.parametrize("kind", ["naive-softmax", "neg-sample"])
-@pytest.mark.parametrize("seed,d,n,context", CBOW_SIZES)
-def test_cbow_grad_context_vectors(kind, seed, d, n, context):
-    rng, U, _, c = random_problem(seed, d, n)
-    V = 0.5 * rng.standard_normal((d, n))
-    v_hat = cbow_input(V, context)
-    if kind == "naive-softmax":
-        loss = lambda: naive_softmax_loss(cbow_input(V, context), c, U)
-        grad_v_hat = b_i_grad_vc(U, one_hot(c, n), softmax(U.T @ v_hat))
-    else:
-        neg = distinct_negatives(rng, n, c, 3)
-        loss = lambda: neg_sample_loss(cbow_input(V, context), c, U, neg)
-        grad_v_hat = g_i_grads(v_hat, U[:, c], U[:, neg])[0]
-    closed = cbow_grad_context(grad_v_hat, np.array(context), n)
-    numeric = numerical_grad(loss, V)
-    assert rel_err(closed, numeric) <= RTOL
-    outside = np.setdiff1d(np.arange(n), context)
-    assert np.all(numeric[:, outside] == 0.0)
-    assert np.linalg.norm(numeric[:, context], axis=0).min() > 1e-6
-
-
-# Checks docs/written.md, "Hierarchical softmax": sum_w P(w | c) = 1, no normalising sum.
-@pytest.mark.parametrize("seed,d,n", SIZES)
-def test_hs_is_a_distribution(seed, d, n):
-    rng, U, v_c, _ = random_problem(seed, d, n)
-    paths = random_tree_paths(rng, n)
-    U_inner = U[:, :n - 1]
-    probs = np.array([np.exp(-hs_loss(v_c, paths[w], U_inner)) for w in range(n)])
-    assert probs.sum() == pytest.approx(1.0, abs=1e-12)
-    assert probs.min() > 0.0 and probs.max() < 1.0
-
-
-# Checks docs/written.md, "Hierarchical softmax": delta_j = sigma(u^T v_c) - (1 - b_j).
-@pytest.mark.parametrize("seed,d,n", SIZES)
-def test_hs_delta_two_forms(seed, d, n):
-    rng, U, v_c, _ = random_problem(seed, d, n)
-    paths = random_tree_paths(rng, n)
-    for path in paths.values():
-        label = np.array([1 - b for _, b in path])
-        prediction = sigmoid(np.array([U[:, node] @ v_c for node, _ in path]))
-        assert np.allclose(hs_delta(v_c, path, U[:, :n - 1]), prediction - label, atol=1e-15)
-
-
-# Checks docs/written.md, "Hierarchical softmax": dJ/dv_c, dJ/du_{n_j}, zero off the path,
-# and the (g)(ii) matrix form with U_tilde = [s_j u_{n_j}].
-@pytest.mark.parametrize("seed,d,n", SIZES)
-def test_hs_grads(seed, d, n):
-    rng, U, v_c, _ = random_problem(seed, d, n)
-    paths = random_tree_paths(rng, n)
-    U_inner = U[:, :n - 1].copy()
-    for w, path in paths.items():
-        grad_vc, grad_U = hs_grads(v_c, path, U_inner)
-        loss = lambda: hs_loss(v_c, path, U_inner)
-        assert rel_err(grad_vc, numerical_grad(loss, v_c)) <= RTOL
-        numeric_U = numerical_grad(loss, U_inner)
-        assert rel_err(grad_U, numeric_U) <= RTOL
-        off = np.setdiff1d(np.arange(n - 1), [node for node, _ in path])
-        assert np.all(numeric_U[:, off] == 0.0)
-        U_tilde = np.column_stack([(1 - 2 * b) * U_inner[:, node] for node, b in path])
-        assert rel_err(U_tilde @ (sigmoid(U_tilde.T @ v_c) - 1.0), grad_vc) <= 1e-12
