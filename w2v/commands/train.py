@@ -45,6 +45,8 @@ def _add_options(p):
                    help=opts.HELP["model"] + " (default %(default)s)")
     p.add_argument("--loss", choices=opts.LOSSES, default=defaults.loss,
                    help=opts.HELP["loss"] + " (default %(default)s)")
+    for name in ("read_vocab", "save_vocab"):
+        p.add_argument("--" + name.replace("_", "-"), metavar="FILE", help=opts.HELP[name])
     for name, metavar in METAVARS.items():
         default = getattr(defaults, name)
         kind = float if isinstance(default, float) or name == "alpha" else int

@@ -24,6 +24,7 @@ from w2v.training.trainer import (
     sampling_tables,
     warm_up,
 )
+from w2v.training.vocab_files import read_vocab_file, save_vocab_file
 
 
 @dataclass
@@ -85,8 +86,14 @@ def read_corpus(source, o, line):
     def shown(what):
         return lambda done, total: line.show("%s %s: %.0f%%" % (what, name,
                                                                 100.0 * done / max(total, 1)))
-    vocab = corpora.build_vocabulary(source, o.min_count, o.max_vocab, o.lowercase,
-                                     progress=shown("counting the words of"))
+    if o.read_vocab is not None:
+        vocab = read_vocab_file(o.read_vocab, o.min_count, o.max_vocab)
+        line.print("Vocabulary: %d words read from %s" % (len(vocab), o.read_vocab))
+    else:
+        vocab = corpora.build_vocabulary(source, o.min_count, o.max_vocab, o.lowercase,
+                                         progress=shown("counting the words of"))
+    if o.save_vocab is not None:
+        line.print("Saved the vocabulary to %s" % save_vocab_file(o.save_vocab, vocab))
     if len(vocab) < 2:
         raise corpora.CorpusError("the vocabulary of %s has %d word; word2vec needs at least"
                                   " 2: lower min_count or use more text" % (name, len(vocab)))
