@@ -7,12 +7,14 @@ threads, with checkpoints and resume when the run has a folder.
 """
 
 import os
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
 
 from w2v.training import corpus as corpora
 from w2v.training import options as opts
+from w2v.training import sources
 from w2v.training.huffman import build_huffman
 from w2v.training.trainer import (
     Checkpoints,
@@ -140,8 +142,10 @@ def _checkpoints(outdir, run_info, trainer, progress, resume, line):
 
 
 def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
-    """Train on ``source`` (a path, paths, or token lists) with Options ``o``: a Fitted.
+    """Train on ``source`` with Options ``o``: a Fitted.
 
+    source -- a path, a folder, ``-`` (standard input), a list of those, or a
+              list of token lists (training/sources.py)
     line -- a ProgressLine for the messages and the live line
     stop -- a StopRequest (or anything with ``requested``): checked between jobs
     outdir -- checkpoints go to outdir/checkpoints every o.checkpoint_every
@@ -150,7 +154,8 @@ def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
     callbacks -- each called with an EpochStats at every epoch's end
     """
     load_kernels(line.print)
-    vocab, encoded = read_corpus(source, o, line)
+    with tempfile.TemporaryDirectory(prefix="w2v-") as spool:  # standard input's copy
+        vocab, encoded = read_corpus(sources.resolve(source, outdir or spool), o, line)
     line.print("Vocabulary: %d words; corpus: %d words in the vocabulary (of %d read)"
                % (len(vocab), len(encoded.ids), encoded.raw_words))
     trainer, run_info = make_trainer(o, vocab, encoded)
