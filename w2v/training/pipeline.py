@@ -16,6 +16,7 @@ from w2v.training import corpus as corpora
 from w2v.training import options as opts
 from w2v.training import sources
 from w2v.training.huffman import build_huffman
+from w2v.training.onepass import count_and_encode
 from w2v.training.trainer import (
     Checkpoints,
     Progress,
@@ -91,9 +92,10 @@ def read_corpus(source, o, line):
     if o.read_vocab is not None:
         vocab = read_vocab_file(o.read_vocab, o.min_count, o.max_vocab)
         line.print("Vocabulary: %d words read from %s" % (len(vocab), o.read_vocab))
+        encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
     else:
-        vocab = corpora.build_vocabulary(source, o.min_count, o.max_vocab, o.lowercase,
-                                         progress=shown("counting the words of"))
+        vocab, encoded = count_and_encode(source, o.min_count, o.max_vocab, o.lowercase,
+                                          progress=shown("reading"))
     if o.save_vocab is not None:
         line.print("Saved the vocabulary to %s" % save_vocab_file(o.save_vocab, vocab))
     if len(vocab) < 2:
@@ -104,7 +106,6 @@ def read_corpus(source, o, line):
             "loss softmax computes all %d words' scores for every pair (O(V d)); it is"
             " refused above %d words. Use --loss neg or hs, or --max-vocab %d"
             % (len(vocab), opts.SOFTMAX_MAX_VOCAB, opts.SOFTMAX_MAX_VOCAB))
-    encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
     return vocab, encoded
 
 
