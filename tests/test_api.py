@@ -166,3 +166,21 @@ def test_python_m_w2v_lists_and_runs_the_commands(tmp_path):
     helped = _python_m_w2v("train", "--help", cwd=tmp_path)
     assert helped.returncode == 0 and "--negative K" in helped.stdout
     assert os.listdir(tmp_path) == []
+
+
+def test_a_million_word_model_opens_memory_mapped(tmp_path):
+    V, d = 1_000_000, 4
+    rng = np.random.default_rng(0)
+    words = ["w%d" % i for i in range(V)]
+    kv = w2v.KeyedVectors(words, rng.random((V, d), dtype=np.float32),
+                          np.arange(V, 0, -1, dtype=np.int64))
+    model = w2v.Word2Vec(kv, rng.random((V, d), dtype=np.float32), w2v.Options(dim=d))
+    model.save(str(tmp_path))
+    mapped = w2v.load(str(tmp_path), mmap=True)
+    assert isinstance(mapped.wv.vectors.base, np.memmap)
+    assert len(mapped.wv) == V and mapped.wv.index_to_key[-1] == "w999999"
+    assert np.array_equal(mapped.wv.vectors[-5:], kv.vectors[-5:])
+    with open(tmp_path / "wordVectors.npy", "ab") as f:
+        f.write(b"\0" * 16)  # a size the model file did not record
+    with pytest.raises(w2v.ModelError, match="differs"):
+        w2v.load(str(tmp_path), mmap=True)
