@@ -22,7 +22,7 @@ from w2v.infra.terminal import ProgressLine, StopRequest
 from w2v.training import options as opts
 from w2v.training.pipeline import fit
 from w2v.vectors.keyed import KeyedVectors
-from w2v.vectors.word2vec_format import read_vocab, save_vocab
+from w2v.vectors.word2vec_format import save_vocab
 
 FORMAT = "w2v model 1"
 MODEL_JSON, VECTORS_NPY, VOCAB_TXT = "model.json", "wordVectors.npy", "vocab.txt"
@@ -86,7 +86,7 @@ class Word2Vec:
                 raise ModelError("%s differs from what %s recorded (size or SHA-256): the"
                                  " folder was altered; save the model again"
                                  % (path, MODEL_JSON))
-        words, counts = read_vocab(os.path.join(folder, VOCAB_TXT), unique=True)
+        words, counts = _read_vocab(os.path.join(folder, VOCAB_TXT))
         try:
             vectors = np.load(os.path.join(folder, VECTORS_NPY), allow_pickle=False,
                               mmap_mode="r" if mmap else None)
@@ -121,6 +121,21 @@ def _describe(path, hash_it=True):
         raise ModelError("%s cannot be read (%s); is this a folder saved by model.save?"
                          % (path, err.strerror or err)) from None
     return {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def _read_vocab(path):
+    """(words, counts) of a model's vocab.txt, whose SHA-256 was just checked: the words
+    hold no whitespace (check_words refuses it on saving), so one split parses it."""
+    with open(path, encoding="utf-8") as f:
+        tokens = f.read().split()
+    words = tokens[0::2]
+    try:
+        counts = np.array(tokens[1::2], dtype=np.int64)
+    except (ValueError, OverflowError):
+        counts = None
+    if counts is None or len(counts) != len(words) or len(set(words)) != len(words):
+        raise ModelError("%s is not `word<TAB>count` lines of distinct words" % path)
+    return words, counts
 
 
 def _read_json(folder):
