@@ -17,6 +17,7 @@ Vectorised (see ``answer``): matrix products in chunks of the vocabulary, and
 the scores of many questions at once; no Python loop per question.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,3 +211,31 @@ def evaluate_analogies(matrix, index, sections, progress=None):
         groups["syntactic" if is_syntactic(score.name) else "semantic"].add(score)
         groups["total"].add(score)
     return scores + list(groups.values())
+
+
+def gensim_sections(sections, used, right, case_insensitive=True, dummy4unknown=False):
+    """gensim's ``evaluate_word_analogies`` result: (score, list of section dicts).
+
+    sections -- as read (Section(name, questions)); used, right -- of
+    ``question_results``: the questions asked and whether one method was right
+    Each dict is {'section': name, 'correct': [(a, b, c, d), ...], 'incorrect':
+    [...]} in file order, the words upper-cased when case_insensitive; with
+    ``dummy4unknown`` the questions not asked count as incorrect. The last is
+    'Total accuracy', their sum; score is its accuracy (0.0 when it is empty).
+    """
+    marks = [np.full(len(s.questions), -1) for s in sections]  # -1: not asked
+    for (number, k), correct in zip(used, right):
+        marks[number][k] = int(correct)
+    out = []
+    for section, mark in zip(sections, marks):
+        questions = [tuple(w.upper() for w in q) if case_insensitive else tuple(q)
+                     for q in section.questions]
+        out.append({"section": section.name,
+                    "correct": [q for q, m in zip(questions, mark) if m == 1],
+                    "incorrect": [q for q, m in zip(questions, mark)
+                                  if m == 0 or (m < 0 and dummy4unknown)]})
+    total = {"section": "Total accuracy"}
+    for key in ("correct", "incorrect"):
+        total[key] = list(itertools.chain.from_iterable(s[key] for s in out))
+    asked = len(total["correct"]) + len(total["incorrect"])
+    return (len(total["correct"]) / asked if asked else 0.0), out + [total]

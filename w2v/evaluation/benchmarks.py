@@ -100,10 +100,10 @@ def read_word_pairs(path, delimiter=None):
 
     Blank lines and lines starting with ``#`` are skipped. The delimiter is
     ``delimiter`` if given, else a tab if the first line that is not a comment
-    holds one, else a comma if it holds one, else whitespace. That first line may be a header (its score
-    field is not a number and its first field starts with "word"); every
-    other line must have as many fields as it, two non-empty words and a
-    finite score. Words are kept as written.
+    holds one, else a comma if it holds one, else whitespace. That first
+    line may be a header (its score field is not a number and its first
+    field starts with "word"); every other line must have as many fields as
+    it, two non-empty words and a finite score. Words are kept as written.
     """
     pairs, width, column = [], None, 2
     for line_no, line in _lines(path):

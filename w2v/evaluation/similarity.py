@@ -11,6 +11,7 @@ what gensim's ``KeyedVectors.evaluate_word_pairs`` reports as ``spearman``.
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 from scipy.stats import rankdata
 
 from w2v.linalg import unit_rows
@@ -101,3 +102,25 @@ def evaluate_word_pairs(matrix, index, pairs):
         result.note = ("the %s scores of the %d pairs used are all equal"
                        % ("human" if np.ptp(gold) == 0 else "model", len(used)))
     return result
+
+
+def correlations(result, dummy4unknown=False, source="the benchmark"):
+    """gensim's ``evaluate_word_pairs`` figures of a PairScore: (pearson, spearman, oov_ratio).
+
+    pearson, spearman -- scipy's pearsonr and spearmanr results (statistic,
+    pvalue) of the human scores against the cosines of the pairs used, and
+    with ``dummy4unknown`` of the left-out pairs too, their cosine taken as 0
+    oov_ratio -- the percentage of pairs left out
+    ValueError (naming ``source``) when fewer than 2 pairs are usable.
+    """
+    gold, model = result.gold, result.model
+    if dummy4unknown:
+        gold = np.concatenate((gold, result.left_out_gold))
+        model = np.concatenate((model, np.zeros(len(result.left_out_gold))))
+    if len(gold) < 2:
+        raise ValueError("%s: %d usable word pair%s of %d (the others have words out of the"
+                         " vocabulary); a correlation needs 2"
+                         % (source, len(gold), "" if len(gold) == 1 else "s",
+                            result.pairs_total))
+    oov_ratio = 100.0 * len(result.left_out) / result.pairs_total  # dummies or not, as gensim
+    return stats.pearsonr(gold, model), stats.spearmanr(gold, model), oov_ratio

@@ -1,39 +1,30 @@
 """``KeyedVectors``: word vectors with gensim's names and gensim's answers.
 
-One (V, d) matrix ``vectors``, row i the vector of ``index_to_key[i]``, and
-the queries a gensim user knows: ``most_similar`` (the cosine with the
-weighted mean of unit vectors, the input words left out), its 3CosMul form
-``most_similar_cosmul``, ``similarity``, ``n_similarity``, ``distances``,
-``doesnt_match``, ``rank``, the benchmark evaluators ``evaluate_word_pairs``
-and ``evaluate_word_analogies`` (their maths is w2v.evaluation's), and the
-word2vec and TensorFlow Embedding Projector formats.
-
-The vectors keep their dtype (float32 from the trainer); their unit-length
-copy (``get_normed_vectors``) has the same dtype. Where gensim speaks of "the
-first N words" (``restrict_vocab``) this class takes the N most frequent by
-``counts`` when it has them, else the first N rows, as gensim does; the two
-agree for vectors saved in frequency order, as every trainer saves them.
+``vectors`` (V, d), row i the vector of ``index_to_key[i]``; the queries of
+gensim's KeyedVectors (most_similar, most_similar_cosmul, similarity,
+n_similarity, distances, doesnt_match, rank, evaluate_word_pairs and
+evaluate_word_analogies, whose maths is w2v.evaluation's) and the word2vec
+and Embedding Projector files. The vectors keep their dtype (float32 from the
+trainer), and so does their unit copy. ``restrict_vocab`` (gensim: the first
+N rows) is the N most frequent words by ``counts`` if given, else the first N
+rows; they agree for vectors in frequency order, as every trainer saves them.
 """
 
-import itertools
 import os
 import warnings
 
 import numpy as np
-from scipy import stats
 
 from w2v.evaluation import benchmarks
-from w2v.evaluation.analogies import cos_mul, question_results, shifted
-from w2v.evaluation.similarity import evaluate_word_pairs
+from w2v.evaluation.analogies import cos_mul, gensim_sections, question_results, shifted
+from w2v.evaluation.similarity import correlations, evaluate_word_pairs
 from w2v.evaluation.wordindex import WordIndex, frequency_order
-from w2v.infra.fileio import atomic_write
 from w2v.linalg import unit_rows
+from w2v.vectors import projector
 from w2v.vectors import word2vec_format as w2vformat
 
 COSMUL_EPSILON = 1e-6  # gensim's most_similar_cosmul (Levy & Goldberg use 1e-3)
 UNIT_ROWS_AT_ONCE = 65536  # rows normalised at a time (bounded float64 memory)
-PROJECTOR_VECTORS = "vectors.tsv"
-PROJECTOR_METADATA = "metadata.tsv"
 _KEY_TYPES = (str, int, np.integer)
 
 
@@ -123,8 +114,7 @@ class KeyedVectors:
         index = self.key_to_index.get(key, -1) if isinstance(key, str) else -1
         if index >= 0:
             return index
-        if isinstance(key, (int, np.integer)) and not isinstance(key, bool) and \
-                0 <= key < len(self):
+        if isinstance(key, (int, np.integer)) and 0 <= key < len(self):  # a row number
             return int(key)
         if default is not None:
             return default
@@ -173,30 +163,27 @@ class KeyedVectors:
 
     # ---- similarity queries ---------------------------------------------------
 
-    def _weighted_mean(self, positive, negative):
-        """(unit (d,) query, rows of the words given): gensim's weighted mean of the
-        words' unit vectors and the given vectors (weights 1 and -1, or as given)."""
-        positive, negative = _as_list(positive), _as_list(negative)
-        if not positive and not negative:
-            raise ValueError("positive and negative are both empty: give at least one word"
-                             " or vector")
-        total, weights, rows = np.zeros(self.vector_size), 0.0, []
-        for argument, default, items in (("positive", 1.0, positive),
-                                         ("negative", -1.0, negative)):
+    def _terms(self, positive, negative, weighted=True):
+        """Each query item as (argument, (d,) float64 vector, weight, row or None): a word
+        gives its unit vector and row, a (d,) array itself; the weight is 1 (positive)
+        or -1 (negative) unless a (word or vector, weight) pair gives it, as gensim."""
+        terms = []
+        for argument, default, items in (("positive", 1.0, _as_list(positive)),
+                                         ("negative", -1.0, _as_list(negative))):
             for item in items:
                 key, weight = item, default
                 if not isinstance(item, _KEY_TYPES + (np.ndarray,)):
-                    if not isinstance(item, (tuple, list)) or len(item) != 2:
-                        raise ValueError("%s: each item must be a word, a vector or a (word or"
-                                         " vector, weight) pair, got %r" % (argument, item))
+                    if not weighted or not isinstance(item, (tuple, list)) or len(item) != 2:
+                        raise ValueError("%s: each item must be a word, a vector%s, got %r"
+                                         % (argument, " or a (word or vector, weight) pair"
+                                            if weighted else " (no weights here)", item))
                     key, weight = item[0], float(item[1])  # a weight as given, as gensim
                 if isinstance(key, np.ndarray):
-                    total += weight * self._as_vector(key, argument)
+                    terms.append((argument, self._as_vector(key, argument), weight, None))
                 else:
-                    rows.append(self.get_index(key))
-                    total += weight * self._normed()[rows[-1]]
-                weights += abs(weight)
-        return _unit_vector(total / weights if weights else total), rows
+                    row = self.get_index(key)
+                    terms.append((argument, self._normed()[row].astype(float), weight, row))
+        return terms
 
     def _ranked(self, scores, searched, exclude, topn):
         """The ``topn`` best (word, score) of ``scores`` over the rows ``searched`` (None:
@@ -234,9 +221,16 @@ class KeyedVectors:
         """
         _check_topn(topn)
         searched = self._searched(restrict_vocab)
-        query, rows = self._weighted_mean(positive, negative)
+        terms = self._terms(positive, negative)
+        if not terms:
+            raise ValueError("positive and negative are both empty: give at least one word"
+                             " or vector")
+        total = sum(weight * vector for _, vector, weight, _ in terms)
+        weights = sum(abs(weight) for _, _, weight, _ in terms)
+        query = _unit_vector(total / weights if weights else total)
         if topn == 0:
             return []
+        rows = [row for _, _, _, row in terms if row is not None]
         return self._ranked(self._cosines(query, searched), searched, rows, topn)
 
     def similar_by_word(self, word, topn=10, restrict_vocab=None):
@@ -261,27 +255,17 @@ class KeyedVectors:
         """
         _check_topn(topn)
         searched = self._searched(restrict_vocab)
-        terms, rows = {}, []
-        for argument, items in (("positive", _as_list(positive)),
-                                ("negative", _as_list(negative))):
-            terms[argument] = []
-            for item in items:
-                if isinstance(item, np.ndarray):
-                    terms[argument].append(self._as_vector(item, argument))
-                elif isinstance(item, _KEY_TYPES):
-                    rows.append(self.get_index(item))
-                    terms[argument].append(self._normed()[rows[-1]].astype(float))
-                else:
-                    raise ValueError("%s: most_similar_cosmul takes words or vectors, without"
-                                     " weights; got %r" % (argument, item))
-        if not terms["positive"]:
+        terms = self._terms(positive, negative, weighted=False)
+        cos = {name: [shifted(self._cosines(vector, searched))
+                      for argument, vector, _, _ in terms if argument == name]
+               for name in ("positive", "negative")}
+        if not cos["positive"]:
             raise ValueError("positive is empty: most_similar_cosmul needs at least one"
                              " positive word or vector")
         if topn == 0:
             return []
-        cos = {name: [shifted(self._cosines(t, searched)) for t in ts]
-               for name, ts in terms.items()}
         scores = cos_mul(cos["positive"], cos["negative"], COSMUL_EPSILON)
+        rows = [row for _, _, _, row in terms if row is not None]
         return self._ranked(scores, searched, rows, topn)
 
     def similarity(self, w1, w2):
@@ -349,29 +333,16 @@ class KeyedVectors:
 
         pairs -- the file: ``word1 word2 score`` a line, ``delimiter``-separated,
                  ``#`` comments (w2v.evaluation.benchmarks.read_word_pairs)
-        restrict_vocab -- only the N most frequent words are known
-        case_insensitive -- match words whatever their case (the most frequent
-                 variant's vector); dummy4unknown -- a pair with an unknown word
-                 counts with similarity 0 instead of being left out
-        Returns (pearson, spearman, oov_ratio) as gensim: scipy's results of
-        pearsonr and spearmanr (statistic, pvalue), and the percentage of pairs
-        with an unknown word. ValueError when no pair is usable.
+        restrict_vocab -- only the N most frequent words are known; case_insensitive
+        -- whatever their case (the most frequent variant's vector); dummy4unknown --
+        a pair with an unknown word counts with similarity 0, not left out
+        Returns (pearson, spearman, oov_ratio) as gensim: scipy's pearsonr and
+        spearmanr (statistic, pvalue), the percentage of pairs left out.
         """
         index = self._index(restrict_vocab, case_insensitive)
         result = evaluate_word_pairs(self.vectors, index,
                                      benchmarks.read_word_pairs(pairs, delimiter).pairs)
-        gold, model = result.gold, result.model
-        if dummy4unknown:
-            gold = np.concatenate((gold, result.left_out_gold))
-            model = np.concatenate((model, np.zeros(len(result.left_out_gold))))
-        if len(gold) < 2:
-            raise ValueError("%s: %d usable word pair%s of %d (the others have words out of"
-                             " the vocabulary); a correlation needs 2"
-                             % (pairs, len(gold), "" if len(gold) == 1 else "s",
-                                result.pairs_total))
-        # gensim's ratio: unknown pairs over all pairs, dummies or not.
-        oov_ratio = 100.0 * len(result.left_out) / result.pairs_total
-        return stats.pearsonr(gold, model), stats.spearmanr(gold, model), oov_ratio
+        return correlations(result, dummy4unknown, pairs)
 
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False):
@@ -389,22 +360,7 @@ class KeyedVectors:
         sections = benchmarks.read_analogies(analogies)
         index = self._index(restrict_vocab, case_insensitive)
         used, right = question_results(self.vectors, index, sections, methods=("3CosAdd",))
-        status = [np.full(len(s.questions), -1) for s in sections]  # -1: not asked
-        for (number, k), correct in zip(used, right["3CosAdd"]):
-            status[number][k] = int(correct)
-        out = []
-        for section, marks in zip(sections, status):
-            questions = [tuple(w.upper() for w in q) if case_insensitive else tuple(q)
-                         for q in section.questions]
-            out.append({"section": section.name,
-                        "correct": [q for q, m in zip(questions, marks) if m == 1],
-                        "incorrect": [q for q, m in zip(questions, marks)
-                                      if m == 0 or (m < 0 and dummy4unknown)]})
-        total = {"section": "Total accuracy"}
-        for key in ("correct", "incorrect"):
-            total[key] = list(itertools.chain.from_iterable(s[key] for s in out))
-        asked = len(total["correct"]) + len(total["incorrect"])
-        return (len(total["correct"]) / asked if asked else 0.0), out + [total]
+        return gensim_sections(sections, used, right["3CosAdd"], case_insensitive, dummy4unknown)
 
     # ---- files ------------------------------------------------------------------
 
@@ -434,26 +390,9 @@ class KeyedVectors:
         """
         rows = self._searched(limit, "limit")
         rows = np.arange(len(self)) if rows is None else rows
-        words = [self.index_to_key[i] for i in rows]
-        w2vformat.check_words(words)  # a tab or newline in a word would break the table
-        number = "%.9g" if self.vectors.dtype == np.float32 else "%r"
-        os.makedirs(directory, exist_ok=True)
-        paths = [os.path.join(directory, n) for n in (PROJECTOR_VECTORS, PROJECTOR_METADATA)]
-
-        def write_vectors(f):
-            for start in range(0, len(rows), 1024):
-                block = self.vectors[rows[start:start + 1024]].tolist()
-                f.write("".join("\t".join(number % x for x in row) + "\n"
-                                for row in block).encode("utf-8"))
-
-        if self.counts is None:
-            metadata = "".join(w + "\n" for w in words)
-        else:
-            metadata = "word\tcount\n" + "".join("%s\t%d\n" % (w, self.counts[i])
-                                                 for w, i in zip(words, rows))
-        atomic_write(paths[0], write_vectors)
-        atomic_write(paths[1], lambda f: f.write(metadata.encode("utf-8")))
-        return paths
+        return projector.save_projector(directory, [self.index_to_key[i] for i in rows],
+                                        self.vectors[rows],
+                                        None if self.counts is None else self.counts[rows])
 
     def __repr__(self):
         return "<%s: %d words, d = %d, %s>" % (type(self).__name__, len(self), self.vector_size,
