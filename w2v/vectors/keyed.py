@@ -190,17 +190,16 @@ class KeyedVectors:
         all), the rows ``exclude`` left out; topn None: the scores themselves."""
         if topn is None:
             return scores
-        rows = np.arange(len(self)) if searched is None else searched
-        keep = np.ones(len(self), dtype=bool)
-        keep[list(exclude)] = False
-        candidates = np.flatnonzero(keep[rows])
-        values = scores[candidates]
-        if topn < len(values):
-            best = np.argpartition(-values, topn - 1)[:topn]
-        else:
-            best = np.arange(len(values))
-        best = best[np.lexsort((candidates[best], -values[best]))]  # ties: row order
-        return [(self.index_to_key[rows[candidates[i]]], float(values[i])) for i in best]
+        exclude = np.unique(np.asarray(exclude, dtype=np.int64))
+        left_out = exclude if searched is None else np.flatnonzero(np.isin(searched, exclude))
+        values = scores  # a fresh array of the caller's: marked in place
+        values[left_out] = -np.inf  # never chosen: k is at most the words left
+        k = min(topn, len(values) - len(left_out))
+        best = np.argpartition(-values, k - 1)[:k] if 0 < k < len(values) else \
+            np.flatnonzero(values > -np.inf)
+        best = best[np.lexsort((best, -values[best]))]  # ties: row (or frequency) order
+        rows = best if searched is None else searched[best]
+        return [(self.index_to_key[r], float(values[i])) for r, i in zip(rows, best)]
 
     def _cosines(self, query, searched):
         """Cosine of every searched row with the unit (d,) ``query``, in the vectors' dtype."""
