@@ -146,3 +146,18 @@ def test_explore_help_states_the_analogy_order():
     text = " ".join(result.stdout.split())
     assert "'A is to B as C is to ?'" in text and "B - A + C" in text
     assert "--neighbours" in text and "-k" in text and "--vector {v,u,sum,concat}" in text
+
+
+def test_explore_refuses_u_of_a_hierarchical_softmax_folder(tmp_path):
+    """train.py's folder after --loss hs (no checkpoints left: its zero last row tells)."""
+    rng = np.random.default_rng(2)
+    words = ["w%d" % i for i in range(6)]
+    wordVectors = rng.normal(size=(12, 4)).astype(np.float32)
+    wordVectors[-1] = 0.0  # V - 1 Huffman inner nodes, then a zero row
+    np.save(tmp_path / "wordVectors.npy", wordVectors)
+    save_vocab(str(tmp_path / "vocab.txt"), words, [9, 8, 7, 6, 5, 4])
+    save_word2vec_binary(str(tmp_path / "vectors.bin"), words, wordVectors[:6])
+    result = run_explore("--vectors", tmp_path, "--vector", "sum", "--neighbours", "w1")
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert "hierarchical softmax" in result.stderr and "Use --vector v" in result.stderr
+    assert run_explore("--vectors", tmp_path, "--neighbours", "w1").returncode == 0

@@ -431,3 +431,48 @@ def test_unknown_word_message():
         analogy(vecs, ["a", "b", "c"], "a", "q", "c", 2)
     with pytest.raises(UnknownWordError, match="'q' is not in the vocabulary"):
         vectors.WordVectors(["a", "b", "c"], vecs)["q"]
+
+
+# ---- train.py's folder after --loss hs: no outside vectors -----------------------
+
+@pytest.fixture(scope="module")
+def trained_folders(tmp_path_factory):
+    """train.py's output folders of one small corpus, --loss hs and --loss neg."""
+    from w2v.commands import train
+    root = tmp_path_factory.mktemp("train")
+    rng = np.random.default_rng(0)
+    words = ["w%d" % i for i in range(12)]
+    text = "\n".join(" ".join(rng.choice(words, 12)) for _ in range(60)) + "\n"
+    (root / "corpus.txt").write_text(text, encoding="utf-8")
+    for loss in ("hs", "neg"):
+        code = train.main(["--corpus", str(root / "corpus.txt"), "--outdir", str(root / loss),
+                           "--loss", loss, "--dim", "8", "--epochs", "1", "--min-count", "1",
+                           "--workers", "1"])
+        assert code == 0
+    return root
+
+
+@pytest.mark.parametrize("vector", ["u", "sum", "concat"])
+def test_hs_folder_refuses_outside_vectors(trained_folders, tmp_path, vector):
+    import shutil
+    hs = trained_folders / "hs"
+    with pytest.raises(VectorsError) as err:
+        load(str(hs), vector=vector)
+    message = str(err.value)
+    assert "--vector %s" % vector in message and "hierarchical softmax" in message
+    assert "checkpoints record --loss hs" in message and "Huffman tree's V - 1 inner" in message
+    assert load(str(hs), vector="v").matrix.shape[1] == 8  # v_w is there
+    assert load(str(hs)).vector == "v"  # the default never needed u
+    # Without its checkpoints the folder still tells: train.py's zero last row.
+    bare = tmp_path / "bare"
+    shutil.copytree(hs, bare, ignore=shutil.ignore_patterns("checkpoints"))
+    with pytest.raises(VectorsError, match="the last row is zero, as train.py leaves it"):
+        load(str(bare), vector=vector)
+
+
+def test_neg_folder_gives_outside_vectors(trained_folders):
+    neg = trained_folders / "neg"
+    wordVectors = np.load(neg / "wordVectors.npy")
+    wv = load(str(neg), vector="u")
+    assert np.array_equal(wv.matrix, wordVectors[len(wv):])
+    assert load(str(neg), vector="concat").matrix.shape == (len(wv), 16)

@@ -8,6 +8,7 @@ COMMANDS = {
     "train": "train word vectors on your text (skip-gram or CBOW; neg, hs or softmax)",
     "evaluate": "score vectors on WordSim-353, SimLex-999 and Google's analogies",
     "explore": "nearest neighbours and analogies of saved vectors",
+    "export": "vectors for the TensorFlow Embedding Projector, or to a word2vec file",
 }
 
 
