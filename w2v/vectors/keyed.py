@@ -85,9 +85,9 @@ class KeyedVectors:
         if self.counts is not None and self.counts.shape != (len(self.index_to_key),):
             raise ValueError("counts must have one entry per word: %d words, got shape %s"
                              % (len(self.index_to_key), self.counts.shape))
-        self.key_to_index = {}
-        for i, word in enumerate(self.index_to_key):
-            self.key_to_index.setdefault(word, i)
+        # Built from the last row to the first, so a repeated word keeps its first row.
+        V = len(self.index_to_key)
+        self.key_to_index = dict(zip(self.index_to_key[::-1], range(V - 1, -1, -1)))
         self._unit = None
 
     # ---- lookups ----------------------------------------------------------------

@@ -1,12 +1,14 @@
 """``python -m w2v COMMAND ...``: the library's commands."""
 
 import importlib
+import os
 import sys
 
 COMMANDS = {
     "train": "train word vectors on your text (skip-gram or CBOW; neg, hs or softmax)",
     "evaluate": "score vectors on WordSim-353, SimLex-999 and Google's analogies",
     "explore": "nearest neighbours and analogies of saved vectors",
+    "export": "vectors for the TensorFlow Embedding Projector, or to a word2vec file",
 }
 
 
@@ -27,7 +29,9 @@ def main(argv=None):
         print("%s\n\nerror: unknown command %r" % (usage(), name), file=sys.stderr)
         return 2
     command = importlib.import_module("w2v.commands." + name)
-    sys.argv[0] = "python -m w2v " + name  # argparse's usage line names the command
+    # argparse's usage line names the command as it was typed.
+    launcher = "w2v" if os.path.basename(sys.argv[0]) == "w2v" else "python -m w2v"
+    sys.argv[0] = "%s %s" % (launcher, name)
     return command.main(rest)
 
 

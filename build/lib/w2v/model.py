@@ -22,7 +22,7 @@ from w2v.infra.terminal import ProgressLine, StopRequest
 from w2v.training import options as opts
 from w2v.training.pipeline import fit
 from w2v.vectors.keyed import KeyedVectors
-from w2v.vectors.word2vec_format import read_vocab, save_vocab
+from w2v.vectors.word2vec_format import save_vocab
 
 FORMAT = "w2v model 1"
 MODEL_JSON, VECTORS_NPY, VOCAB_TXT = "model.json", "wordVectors.npy", "vocab.txt"
@@ -72,17 +72,27 @@ class Word2Vec:
     def load(cls, folder, mmap=False):
         """The model saved in ``folder``; ModelError names what is wrong.
 
-        mmap -- memory-map the vectors (read-only) instead of reading them.
+        mmap -- memory-map the vectors (read-only) instead of reading them:
+                opening takes about as long as reading vocab.txt, and several
+                processes share the pages. The vectors' size is checked, but
+                not their SHA-256 (that would read them all); vocab.txt's is.
         """
         body = _read_json(folder)
         for name in (VECTORS_NPY, VOCAB_TXT):
-            if _describe(os.path.join(folder, name)) != body["files"][name]:
+            path = os.path.join(folder, name)
+            recorded = body["files"][name]
+            found = _describe(path, hash_it=not (mmap and name == VECTORS_NPY))
+            if any(found[key] != recorded.get(key) for key in found):
                 raise ModelError("%s differs from what %s recorded (size or SHA-256): the"
                                  " folder was altered; save the model again"
-                                 % (os.path.join(folder, name), MODEL_JSON))
-        words, counts = read_vocab(os.path.join(folder, VOCAB_TXT), unique=True)
-        vectors = np.load(os.path.join(folder, VECTORS_NPY), allow_pickle=False,
-                          mmap_mode="r" if mmap else None)
+                                 % (path, MODEL_JSON))
+        words, counts = _read_vocab(os.path.join(folder, VOCAB_TXT))
+        try:
+            vectors = np.load(os.path.join(folder, VECTORS_NPY), allow_pickle=False,
+                              mmap_mode="r" if mmap else None)
+        except (ValueError, OSError) as err:
+            raise ModelError("%s is not a readable .npy file (%s)"
+                             % (os.path.join(folder, VECTORS_NPY), err)) from None
         V = len(words)
         if vectors.ndim != 2 or vectors.shape[0] != 2 * V:
             raise ModelError("%s holds %s; expected (2V, d) with V = %d words"
@@ -96,10 +106,13 @@ class Word2Vec:
                    [tuple(h) for h in body["loss_history"]])
 
 
-def _describe(path):
-    """{"bytes": size, "sha256": hex digest} of a file, read in blocks."""
+def _describe(path, hash_it=True):
+    """{"bytes": size, "sha256": hex digest} of a file, read in blocks (without
+    hash_it: only {"bytes": size}, read from the file system)."""
     digest, size = hashlib.sha256(), 0
     try:
+        if not hash_it:
+            return {"bytes": os.stat(path).st_size}
         with open(path, "rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
@@ -108,6 +121,21 @@ def _describe(path):
         raise ModelError("%s cannot be read (%s); is this a folder saved by model.save?"
                          % (path, err.strerror or err)) from None
     return {"bytes": size, "sha256": digest.hexdigest()}
+
+
+def _read_vocab(path):
+    """(words, counts) of a model's vocab.txt, whose SHA-256 was just checked: the words
+    hold no whitespace (check_words refuses it on saving), so one split parses it."""
+    with open(path, encoding="utf-8") as f:
+        tokens = f.read().split()
+    words = tokens[0::2]
+    try:
+        counts = np.array(tokens[1::2], dtype=np.int64)
+    except (ValueError, OverflowError):
+        counts = None
+    if counts is None or len(counts) != len(words) or len(set(words)) != len(words):
+        raise ModelError("%s is not `word<TAB>count` lines of distinct words" % path)
+    return words, counts
 
 
 def _read_json(folder):

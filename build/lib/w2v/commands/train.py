@@ -45,6 +45,8 @@ def _add_options(p):
                    help=opts.HELP["model"] + " (default %(default)s)")
     p.add_argument("--loss", choices=opts.LOSSES, default=defaults.loss,
                    help=opts.HELP["loss"] + " (default %(default)s)")
+    for name in ("read_vocab", "save_vocab"):
+        p.add_argument("--" + name.replace("_", "-"), metavar="FILE", help=opts.HELP[name])
     for name, metavar in METAVARS.items():
         default = getattr(defaults, name)
         kind = float if isinstance(default, float) or name == "alpha" else int
@@ -64,8 +66,9 @@ def parse_args(argv=None, treebank=None):
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--corpus", metavar="FILE", nargs="+",
                      help="UTF-8 text, one sentence or document per line, words separated"
-                          " by whitespace (.gz/.bz2 read directly); several files are read"
-                          " one after the other")
+                          " by whitespace (.gz/.bz2 read directly); several files or folders"
+                          " (their files, in name order) are read one after the other; -"
+                          " reads standard input (copied into DIR first)")
     if treebank is not None:
         src.add_argument("--sst", metavar="DIR", nargs="?", const="",
                          help="train on the Stanford Sentiment Treebank's sentences (the"

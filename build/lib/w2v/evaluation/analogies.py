@@ -17,6 +17,7 @@ Vectorised (see ``answer``): matrix products in chunks of the vocabulary, and
 the scores of many questions at once; no Python loop per question.
 """
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,13 +90,36 @@ def _keep_best(best, scores, part, first):
     positions[better] = first + top[better]
 
 
-def answer(unit, questions, group, progress=None):
+def shifted(cos):
+    """cos' = (cos + 1) / 2: cosines moved into [0, 1], as 3CosMul multiplies them."""
+    return (cos + 1.0) * 0.5
+
+
+def cos_mul(positive, negative, epsilon=EPSILON):
+    """3CosMul's score of every candidate: prod(positive) / (prod(negative) + epsilon).
+
+    positive, negative -- sequences of equal-shaped arrays of cos' (``shifted``):
+    for an analogy (a, b, c), positive = (cos'(x, b), cos'(x, c)) and negative =
+    (cos'(x, a),); with no negative the denominator is 1 + epsilon (gensim's
+    most_similar_cosmul, whose epsilon is 1e-6).
+    """
+    numerator = positive[0]
+    for term in positive[1:]:
+        numerator = numerator * term
+    denominator = negative[0] if len(negative) else 1.0
+    for term in negative[1:]:
+        denominator = denominator * term
+    return numerator / (denominator + epsilon)
+
+
+def answer(unit, questions, group, progress=None, methods=METHODS):
     """The answers of each method: dict method -> (m,) positions (-1: every word excluded).
 
     unit -- (n, D) unit vectors of the kept words
     questions -- (m, 3) positions of a, b, c (each the first of its group)
     group -- (n,) the group of each kept word (see WordIndex)
     progress -- called with the fraction done after each chunk, if given
+    methods -- which of METHODS to answer with
     The kept words go in chunks of ``width``: the cosines of the distinct
     question words with a chunk are one matrix product (k, width), and each
     question's scores over the chunk are sums or products of three of its rows.
@@ -109,21 +133,21 @@ def answer(unit, questions, group, progress=None):
     key = (positions // width) * m + numbers  # sorted: by chunk, then by question
     sort = np.argsort(key, kind="stable")
     key, numbers, positions = key[sort], numbers[sort], positions[sort]
-    best = {method: (np.full(m, -np.inf), np.full(m, -1)) for method in METHODS}
+    best = {method: (np.full(m, -np.inf), np.full(m, -1)) for method in methods}
     for first in range(0, len(unit), width):
         cos = unit[distinct] @ unit[first:first + width].T  # (k, w)
-        half = (cos + 1.0) * 0.5  # cos' in [0, 1]
+        half = shifted(cos)
         for start in range(0, m, step):
             stop = min(start + step, m)
             part = slice(start, stop)
             a, b, c = inverse[part].T
             lo, hi = np.searchsorted(key, [first // width * m + start, first // width * m + stop])
             rows, cols = numbers[lo:hi] - start, positions[lo:hi] - first
-            for method in METHODS:
+            for method in methods:
                 if method == "3CosAdd":
                     scores = cos[b] - cos[a] + cos[c]
                 else:
-                    scores = half[b] * half[c] / (half[a] + EPSILON)
+                    scores = cos_mul((half[b], half[c]), (half[a],))
                 scores[rows, cols] = -np.inf
                 _keep_best(best[method], scores, part, first)
         if progress is not None:
@@ -132,19 +156,36 @@ def answer(unit, questions, group, progress=None):
 
 
 def _positions(index, sections):
-    """(used questions (m, 4) positions, the section number of each, per-section scores)."""
-    rows, section_of, scores = [], [], []
+    """The questions whose four words are kept, in file order: (m, 4) positions and
+    (m, 2) (section number, question number within the section)."""
+    rows, used = [], []
     for number, section in enumerate(sections):
-        score = AnalogyScore(section.name, questions_total=len(section.questions))
-        before = len(rows)
-        for question in section.questions:
+        for k, question in enumerate(section.questions):
             positions = [index.position(w) for w in question]
             if None not in positions:
                 rows.append(positions)
-                section_of.append(number)
-        score.questions_used = len(rows) - before
-        scores.append(score)
-    return np.array(rows, dtype=np.int64).reshape(-1, 4), np.array(section_of, dtype=int), scores
+                used.append((number, k))
+    return (np.array(rows, dtype=np.int64).reshape(-1, 4),
+            np.array(used, dtype=np.int64).reshape(-1, 2))
+
+
+def question_results(matrix, index, sections, progress=None, methods=METHODS):
+    """Which questions each method answers right.
+
+    matrix, index, sections, progress -- as ``evaluate_analogies``
+    methods -- which of METHODS to answer with
+    Returns (used, right): used (m, 2) the (section number, question number)
+    of the m questions whose four words are kept, in file order; right a dict
+    method -> (m,) bool, whether the answer is d (or a case variant of d).
+    """
+    questions, used = _positions(index, sections)
+    right = {method: np.zeros(len(questions), dtype=bool) for method in methods}
+    if len(questions):
+        unit = unit_rows(np.asarray(matrix)[index.rows])
+        for method, predicted in answer(unit, questions[:, :3], index.group, progress,
+                                        methods).items():
+            right[method] = (predicted >= 0) & (index.group[predicted] == questions[:, 3])
+    return used, right
 
 
 def evaluate_analogies(matrix, index, sections, progress=None):
@@ -157,16 +198,44 @@ def evaluate_analogies(matrix, index, sections, progress=None):
     Returns a list of AnalogyScore: one per section in file order, then
     "semantic" and "syntactic" (sections named gram* are syntactic), then "total".
     """
-    questions, section_of, scores = _positions(index, sections)
-    if len(questions):
-        unit = unit_rows(np.asarray(matrix)[index.rows])
-        for method, predicted in answer(unit, questions[:, :3], index.group, progress).items():
-            right = (predicted >= 0) & (index.group[predicted] == questions[:, 3])
-            counts = np.bincount(section_of[right], minlength=len(sections))
-            for score, n in zip(scores, counts):
-                score.correct[method] += int(n)
+    used, right = question_results(matrix, index, sections, progress)
+    n = len(sections)
+    scores = [AnalogyScore(s.name, questions_total=len(s.questions)) for s in sections]
+    for score, count in zip(scores, np.bincount(used[:, 0], minlength=n)):
+        score.questions_used = int(count)
+    for method, correct in right.items():
+        for score, count in zip(scores, np.bincount(used[correct, 0], minlength=n)):
+            score.correct[method] += int(count)
     groups = {name: AnalogyScore(name) for name in ("semantic", "syntactic", "total")}
     for score in scores:
         groups["syntactic" if is_syntactic(score.name) else "semantic"].add(score)
         groups["total"].add(score)
     return scores + list(groups.values())
+
+
+def gensim_sections(sections, used, right, case_insensitive=True, dummy4unknown=False):
+    """gensim's ``evaluate_word_analogies`` result: (score, list of section dicts).
+
+    sections -- as read (Section(name, questions)); used, right -- of
+    ``question_results``: the questions asked and whether one method was right
+    Each dict is {'section': name, 'correct': [(a, b, c, d), ...], 'incorrect':
+    [...]} in file order, the words upper-cased when case_insensitive; with
+    ``dummy4unknown`` the questions not asked count as incorrect. The last is
+    'Total accuracy', their sum; score is its accuracy (0.0 when it is empty).
+    """
+    marks = [np.full(len(s.questions), -1) for s in sections]  # -1: not asked
+    for (number, k), correct in zip(used, right):
+        marks[number][k] = int(correct)
+    out = []
+    for section, mark in zip(sections, marks):
+        questions = [tuple(w.upper() for w in q) if case_insensitive else tuple(q)
+                     for q in section.questions]
+        out.append({"section": section.name,
+                    "correct": [q for q, m in zip(questions, mark) if m == 1],
+                    "incorrect": [q for q, m in zip(questions, mark)
+                                  if m == 0 or (m < 0 and dummy4unknown)]})
+    total = {"section": "Total accuracy"}
+    for key in ("correct", "incorrect"):
+        total[key] = list(itertools.chain.from_iterable(s[key] for s in out))
+    asked = len(total["correct"]) + len(total["incorrect"])
+    return (len(total["correct"]) / asked if asked else 0.0), out + [total]

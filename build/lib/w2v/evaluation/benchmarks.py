@@ -91,27 +91,33 @@ def _score_column(header, path, line_no):
                          " the human score" % (path, line_no, len(header), ", ".join(header)))
 
 
-def read_word_pairs(path):
+def _delimiter_name(delimiter):
+    return {"\t": "tab", ",": "comma", None: "space"}.get(delimiter, repr(delimiter))
+
+
+def read_word_pairs(path, delimiter=None):
     """Read a word-similarity file: returns WordPairs(path, [(word1, word2, score), ...]).
 
-    Blank lines and lines starting with ``#`` are skipped. The delimiter is a
-    tab if the first line that is not a comment holds one, else a comma if it
-    holds one, else whitespace. That first line may be a header (its score
-    field is not a number and its first field starts with "word"); every
-    other line must have as many fields as it, two non-empty words and a
-    finite score. Words are kept as written.
+    Blank lines and lines starting with ``#`` are skipped. The delimiter is
+    ``delimiter`` if given, else a tab if the first line that is not a comment
+    holds one, else a comma if it holds one, else whitespace. That first
+    line may be a header (its score field is not a number and its first
+    field starts with "word"); every other line must have as many fields as
+    it, two non-empty words and a finite score. Words are kept as written.
     """
-    pairs, delimiter, width, column = [], None, None, 2
+    pairs, width, column = [], None, 2
     for line_no, line in _lines(path):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if width is None:
-            delimiter = "\t" if "\t" in line else ("," if "," in line else None)
+            if delimiter is None:
+                delimiter = "\t" if "\t" in line else ("," if "," in line else None)
             fields = _split(line, delimiter)
             width = len(fields)
             if width < 3:
                 raise BenchmarkError("%s:%d: expected word1, word2 and a score, separated by"
-                                     " tabs; got %r" % (path, line_no, line))
+                                     " %s; got %r" % (path, line_no, _delimiter_name(delimiter)
+                                                      + "s", line))
             if _parse_score(fields[2]) is None and fields[0].lower().startswith("word"):
                 column = _score_column(fields, path, line_no)  # a header: "Word 1", "word1"
                 continue
@@ -120,8 +126,8 @@ def read_word_pairs(path):
         if score is None or not fields[0] or not fields[1]:
             raise BenchmarkError("%s:%d: expected %d %s-separated fields (word1, word2, ..., a"
                                  " number in column %d); got %r"
-                                 % (path, line_no, width, "tab" if delimiter == "\t" else
-                                    "comma" if delimiter else "space", column + 1, line))
+                                 % (path, line_no, width, _delimiter_name(delimiter),
+                                    column + 1, line))
         pairs.append((fields[0], fields[1], score))
     if not pairs:
         raise BenchmarkError("%s holds no word pair" % path)

@@ -11,6 +11,7 @@ what gensim's ``KeyedVectors.evaluate_word_pairs`` reports as ``spearman``.
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 from scipy.stats import rankdata
 
 from w2v.linalg import unit_rows
@@ -24,12 +25,19 @@ class PairScore:
     pairs_used, pairs_total -- pairs with both words in the vocabulary / all pairs
     left_out -- the (w1, w2) pairs not used
     note -- why spearman is None ("" otherwise)
+    gold, model -- (pairs_used,) the human scores and the cosine similarities
+                   of the pairs used, in file order
+    left_out_gold -- the human scores of the pairs left out (gensim's
+                     dummy4unknown gives them a cosine of 0)
     """
     spearman: object
     pairs_used: int
     pairs_total: int
     left_out: list = field(default_factory=list)
     note: str = ""
+    gold: object = None
+    model: object = None
+    left_out_gold: list = field(default_factory=list)
 
     def as_json(self):
         return {"spearman": self.spearman, "pairs_used": self.pairs_used,
@@ -71,23 +79,48 @@ def evaluate_word_pairs(matrix, index, pairs):
     Returns a PairScore; spearman is None, with a note saying why, when no
     pair (or only one) is covered or the scores of the pairs used are all equal.
     """
-    used, gold, left_out = [], [], []
+    used, gold, left_out, left_out_gold = [], [], [], []
     for w1, w2, score in pairs:
         r1, r2 = index.row(w1), index.row(w2)
         if r1 is None or r2 is None:
             left_out.append((w1, w2))
+            left_out_gold.append(score)
         else:
             used.append((r1, r2))
             gold.append(score)
-    result = PairScore(None, len(used), len(pairs), left_out)
+    result = PairScore(None, len(used), len(pairs), left_out, gold=np.array(gold, dtype=float),
+                       model=np.zeros(0), left_out_gold=left_out_gold)
+    if used:
+        rows = np.array(used)
+        result.model = cosines(matrix, rows[:, 0], rows[:, 1])
     if len(used) < 2:
         result.note = ("no pair has both words in the vocabulary" if not used else
                        "only 1 pair has both words in the vocabulary; a correlation needs 2")
         return result
-    rows = np.array(used)
-    model = cosines(matrix, rows[:, 0], rows[:, 1])
-    result.spearman = spearman(gold, model)
+    result.spearman = spearman(gold, result.model)
     if result.spearman is None:
         result.note = ("the %s scores of the %d pairs used are all equal"
                        % ("human" if np.ptp(gold) == 0 else "model", len(used)))
     return result
+
+
+def correlations(result, dummy4unknown=False, source="the benchmark"):
+    """gensim's ``evaluate_word_pairs`` figures of a PairScore: (pearson, spearman, oov_ratio).
+
+    pearson, spearman -- scipy's pearsonr and spearmanr results (statistic,
+    pvalue) of the human scores against the cosines of the pairs used, and
+    with ``dummy4unknown`` of the left-out pairs too, their cosine taken as 0
+    oov_ratio -- the percentage of pairs left out
+    ValueError (naming ``source``) when fewer than 2 pairs are usable.
+    """
+    gold, model = result.gold, result.model
+    if dummy4unknown:
+        gold = np.concatenate((gold, result.left_out_gold))
+        model = np.concatenate((model, np.zeros(len(result.left_out_gold))))
+    if len(gold) < 2:
+        raise ValueError("%s: %d usable word pair%s of %d (the others have words out of the"
+                         " vocabulary); a correlation needs 2"
+                         % (source, len(gold), "" if len(gold) == 1 else "s",
+                            result.pairs_total))
+    oov_ratio = 100.0 * len(result.left_out) / result.pairs_total  # dummies or not, as gensim
+    return stats.pearsonr(gold, model), stats.spearmanr(gold, model), oov_ratio

@@ -225,21 +225,28 @@ def build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False, progr
     counter = Counter()                 # a dict: keeps first-appearance order
     for piece in iter_pieces(source, lowercase, progress):
         counter.update(piece)
-    raw_words = sum(counter.values())
+    return vocabulary_from_counts(list(counter), list(counter.values()), min_count,
+                                  max_vocab, source_name(source))
+
+
+def vocabulary_from_counts(words, counts, min_count, max_vocab, name):
+    """The Vocabulary of ``words`` (in order of first appearance) seen ``counts`` times:
+    those seen at least min_count times, by count descending (ties in order of first
+    appearance), the first max_vocab of them. CorpusError names ``name`` when none is."""
+    raw_words = int(np.sum(counts, dtype=np.int64))
     if raw_words == 0:
         raise CorpusError("%s holds no words: expected text, one sentence or document"
-                          " per line" % source_name(source))
-    # sorted() is stable, so equal counts keep their order of first appearance.
-    kept = sorted(((w, c) for w, c in counter.items() if c >= min_count),
-                  key=lambda item: -item[1])
-    if not kept:
-        top = max(counter.values())
+                          " per line" % name)
+    counts = np.asarray(counts, dtype=np.int64)
+    keep = np.flatnonzero(counts >= min_count)
+    if not len(keep):
+        top = int(counts.max())
         raise CorpusError("no word of %s occurs min_count=%d times (%d distinct words; the"
                           " most frequent occurs %d times): lower min_count (--min-count)"
-                          " to %d or less"
-                          % (source_name(source), min_count, len(counter), top, top))
-    kept = kept[:max_vocab]
-    return Vocabulary([w for w, _ in kept], [c for _, c in kept], raw_words)
+                          " to %d or less" % (name, min_count, len(counts), top, top))
+    # A stable sort, so equal counts keep their order of first appearance.
+    keep = keep[np.argsort(-counts[keep], kind="stable")][:max_vocab]
+    return Vocabulary([words[i] for i in keep], counts[keep], raw_words)
 
 
 # ---- encoding -----------------------------------------------------------

@@ -45,6 +45,8 @@ class Options:
     workers: int = os.cpu_count() or 1
     seed: int = 1
     checkpoint_every: float = 60.0  # seconds, when the run has an output folder
+    read_vocab: str = None          # a vocabulary file to use instead of counting
+    save_vocab: str = None          # where to write the counted vocabulary
 
 
 HELP = {
@@ -65,6 +67,9 @@ HELP = {
     "workers": "training threads (default: the cores); 1 worker: reproducible bit for bit",
     "seed": "random seed",
     "checkpoint_every": "seconds between checkpoints in the output folder",
+    "read_vocab": "take the vocabulary from FILE (`word count` lines, word2vec C's"
+                  " -read-vocab) instead of counting the corpus",
+    "save_vocab": "write the vocabulary to FILE (`word count` lines, most frequent first)",
 }
 FIELDS = [f.name for f in dataclasses.fields(Options)]
 
@@ -111,6 +116,10 @@ def check(o):
              "must be a number above 0, got %r" % (o.alpha,))
     _require(isinstance(o.min_alpha, (int, float)) and 0 <= o.min_alpha <= o.alpha,
              "min_alpha", "must be in [0, alpha = %g], got %r" % (o.alpha, o.min_alpha))
+    for name in ("read_vocab", "save_vocab"):
+        value = getattr(o, name)
+        _require(value is None or isinstance(value, (str, os.PathLike)), name,
+                 "must be a file path (or None), got %r" % (value,))
     # A floor: below it a run would spend its time checkpointing, not training.
     _require(isinstance(o.checkpoint_every, (int, float)) and o.checkpoint_every >= 0.1,
              "checkpoint_every", "must be at least 0.1 (seconds), got %r"

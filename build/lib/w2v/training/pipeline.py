@@ -7,13 +7,16 @@ threads, with checkpoints and resume when the run has a folder.
 """
 
 import os
+import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
 
 from w2v.training import corpus as corpora
 from w2v.training import options as opts
+from w2v.training import sources
 from w2v.training.huffman import build_huffman
+from w2v.training.onepass import count_and_encode
 from w2v.training.trainer import (
     Checkpoints,
     Progress,
@@ -24,6 +27,7 @@ from w2v.training.trainer import (
     sampling_tables,
     warm_up,
 )
+from w2v.training.vocab_files import read_vocab_file, save_vocab_file
 
 
 @dataclass
@@ -85,8 +89,15 @@ def read_corpus(source, o, line):
     def shown(what):
         return lambda done, total: line.show("%s %s: %.0f%%" % (what, name,
                                                                 100.0 * done / max(total, 1)))
-    vocab = corpora.build_vocabulary(source, o.min_count, o.max_vocab, o.lowercase,
-                                     progress=shown("counting the words of"))
+    if o.read_vocab is not None:
+        vocab = read_vocab_file(o.read_vocab, o.min_count, o.max_vocab)
+        line.print("Vocabulary: %d words read from %s" % (len(vocab), o.read_vocab))
+        encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
+    else:
+        vocab, encoded = count_and_encode(source, o.min_count, o.max_vocab, o.lowercase,
+                                          progress=shown("reading"))
+    if o.save_vocab is not None:
+        line.print("Saved the vocabulary to %s" % save_vocab_file(o.save_vocab, vocab))
     if len(vocab) < 2:
         raise corpora.CorpusError("the vocabulary of %s has %d word; word2vec needs at least"
                                   " 2: lower min_count or use more text" % (name, len(vocab)))
@@ -95,7 +106,6 @@ def read_corpus(source, o, line):
             "loss softmax computes all %d words' scores for every pair (O(V d)); it is"
             " refused above %d words. Use --loss neg or hs, or --max-vocab %d"
             % (len(vocab), opts.SOFTMAX_MAX_VOCAB, opts.SOFTMAX_MAX_VOCAB))
-    encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
     return vocab, encoded
 
 
@@ -133,8 +143,10 @@ def _checkpoints(outdir, run_info, trainer, progress, resume, line):
 
 
 def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
-    """Train on ``source`` (a path, paths, or token lists) with Options ``o``: a Fitted.
+    """Train on ``source`` with Options ``o``: a Fitted.
 
+    source -- a path, a folder, ``-`` (standard input), a list of those, or a
+              list of token lists (training/sources.py)
     line -- a ProgressLine for the messages and the live line
     stop -- a StopRequest (or anything with ``requested``): checked between jobs
     outdir -- checkpoints go to outdir/checkpoints every o.checkpoint_every
@@ -143,7 +155,8 @@ def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
     callbacks -- each called with an EpochStats at every epoch's end
     """
     load_kernels(line.print)
-    vocab, encoded = read_corpus(source, o, line)
+    with tempfile.TemporaryDirectory(prefix="w2v-") as spool:  # standard input's copy
+        vocab, encoded = read_corpus(sources.resolve(source, outdir or spool), o, line)
     line.print("Vocabulary: %d words; corpus: %d words in the vocabulary (of %d read)"
                % (len(vocab), len(encoded.ids), encoded.raw_words))
     trainer, run_info = make_trainer(o, vocab, encoded)

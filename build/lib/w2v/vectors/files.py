@@ -23,9 +23,10 @@ import os
 
 import numpy as np
 
+from w2v.infra import checkpoint
 from w2v.infra.fileio import atomic_write, npy_bytes
-from w2v.linalg import unit_rows
 from w2v.vectors import word2vec_format as w2vformat
+from w2v.vectors.keyed import KeyedVectors, UnknownWordError  # noqa: F401 (re-exported)
 
 # The writers and VectorsError are part of this module's interface (train.py uses them).
 from w2v.vectors.word2vec_format import (  # noqa: F401
@@ -40,6 +41,7 @@ VECTORS_NPY = "wordVectors.npy"
 VOCAB_TXT = "vocab.txt"
 VECTORS_TXT = "vectors.txt"
 VECTORS_BIN = "vectors.bin"
+CHECKPOINTS = "checkpoints"  # train.py's checkpoint folder, inside its output folder
 
 # v: centre vectors, u: outside vectors, sum: v + u, concat: [v, u] (2d numbers).
 VECTOR_CHOICES = ("v", "u", "sum", "concat")
@@ -50,79 +52,45 @@ RUN_FIRST_HINT = ("run `python run.py` first (it saves them), or pass the folder
                   " them in with --vectors DIR")
 
 
-class UnknownWordError(KeyError):
-    """A query word is not in the vocabulary."""
-
-    def __init__(self, word, vocabulary_size):
-        super().__init__(word)
-        self.word = word
-        self.message = "%r is not in the vocabulary (%d words)" % (word, vocabulary_size)
-
-    def __str__(self):
-        # KeyError's own __str__ would show the repr of the message, quotes and all.
-        return self.message
-
-
 # ---- the loaded vectors --------------------------------------------------------
 
-class WordVectors:
-    """One vector per word, as ``load`` returns them.
+class WordVectors(KeyedVectors):
+    """One vector per word, as ``load`` returns them: a KeyedVectors (gensim's names)
+    that also knows where it came from, under the names the scripts use.
 
-    words -- list of the V words (file order)
-    matrix -- (V, D) float array, row i the vector of words[i]
+    words -- list of the V words (file order): ``index_to_key``
+    matrix -- (V, D) float array, row i the vector of words[i]: ``vectors``
     counts -- (V,) int array of corpus counts, or None when the source has none
-    index -- dict word -> row
+    index -- dict word -> row: ``key_to_index``
     source -- the path read; vector -- which vector (v, u, sum, concat)
     """
 
     def __init__(self, words, matrix, counts=None, source=None, vector=None):
-        self.words = list(words)
-        self.matrix = np.asarray(matrix)
-        if self.matrix.ndim != 2 or self.matrix.shape[0] != len(self.words):
-            raise ValueError("matrix must be (V, D) with one row per word: %d words, got"
-                             " shape %s" % (len(self.words), self.matrix.shape))
-        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
-        self.index = {}
-        for i, word in enumerate(self.words):
-            self.index.setdefault(word, i)  # a repeated word: its first row
+        super().__init__(words, matrix, counts)
         self.source = source
         self.vector = vector
-        self._unit = None
 
-    def __len__(self):
-        return len(self.words)
-
-    def __contains__(self, word):
-        return word in self.index
-
-    def __getitem__(self, word):
-        """The (D,) vector of ``word``; UnknownWordError if it has none."""
-        return self.matrix[self.row(word)]
+    words = property(lambda self: self.index_to_key)
+    matrix = property(lambda self: self.vectors)
+    index = property(lambda self: self.key_to_index)
+    unit = property(lambda self: self.get_normed_vectors(),
+                    doc="(V, D): the rows scaled to unit length (zero rows stay zero)")
 
     def row(self, word):
-        try:
-            return self.index[word]
-        except KeyError:
-            raise UnknownWordError(word, len(self.words)) from None
-
-    @property
-    def unit(self):
-        """(V, D): the rows scaled to unit length (zero rows stay zero), computed once."""
-        if self._unit is None:
-            self._unit = unit_rows(self.matrix)
-        return self._unit
+        """The row of ``word``; UnknownWordError if it has none."""
+        if not isinstance(word, str) or word not in self.key_to_index:
+            raise UnknownWordError(word, len(self))
+        return self.key_to_index[word]
 
     def neighbours(self, word, k=10):
         """As ``nearest_neighbours``: [(word, cosine)], most similar first, the word
         itself left out."""
-        i = self.row(word)
-        return _top(self.unit, self.unit[i], [i], self.words, k)
+        return self.most_similar(positive=[self.row(word)], topn=k)
 
     def analogy(self, a, b, c, k=10):
         """As ``analogy``: the k words nearest to b - a + c (unit vectors)."""
-        ia, ib, ic = (self.row(w) for w in (a, b, c))
-        unit = self.unit
-        return _top(unit, unit[ib] - unit[ia] + unit[ic], [ia, ib, ic], self.words, k)
+        a, b, c = (self.row(w) for w in (a, b, c))
+        return self.most_similar(positive=[b, c], negative=[a], topn=k)
 
 
 def load(path, vector="v", binary=None, limit=None, dtype=np.float64):
@@ -193,6 +161,8 @@ def _load_folder(folder, vector, limit, dtype):
         wordVectors, words, counts = _read_run_folder(folder)
         V, n = len(words), len(words) if limit is None else min(limit, len(words))
         vector = _exported_vector(folder, wordVectors.shape[1]) if vector is None else vector
+        if vector != "v":
+            _refuse_huffman_rows(folder, wordVectors, vector)
         v, u = wordVectors[:n], wordVectors[V:V + n]
         matrix = {"v": lambda: v, "u": lambda: u, "sum": lambda: v + u,
                   "concat": lambda: np.concatenate((v, u), axis=1)}[vector]()
@@ -220,6 +190,37 @@ def _exported_vector(folder, d):
             if header is not None and header[1] == d:
                 return "v"
     return "concat"
+
+
+def _trained_loss(folder):
+    """The --loss train.py recorded in the folder's newest readable checkpoint, or None."""
+    directory = os.path.join(folder, CHECKPOINTS)
+    for iteration in checkpoint.list_iterations(directory):
+        try:
+            run = checkpoint.read_state(directory, iteration)["run"]
+        except (ValueError, OSError):
+            continue  # unreadable: an older one may tell
+        return run.get("loss") if isinstance(run, dict) else None
+    return None
+
+
+def _refuse_huffman_rows(folder, wordVectors, vector):
+    """VectorsError when the outside half of wordVectors holds hierarchical softmax's
+    Huffman inner nodes, not u_w: train.py's folder after --loss hs (its checkpoints
+    say so; without them, its zero last row does: V - 1 inner nodes and a zero row)."""
+    loss = _trained_loss(folder)
+    if loss == "hs":
+        reason = "its checkpoints record --loss hs"
+    elif (loss is None and _exported_vector(folder, wordVectors.shape[1]) == "v"
+          and not np.any(wordVectors[-1])):
+        reason = "the last row is zero, as train.py leaves it after --loss hs"
+    else:
+        return
+    raise VectorsError("%s: --vector %s needs the outside vectors u_w, but these vectors were"
+                       " trained with hierarchical softmax (%s): the rows of %s after the V"
+                       " word vectors are the Huffman tree's V - 1 inner nodes, not u_w. Use"
+                       " --vector v, or train with --loss neg or softmax to get u_w"
+                       % (folder, vector, reason, VECTORS_NPY))
 
 
 def _folder_counts(folder, words, vectors_path):
@@ -361,21 +362,6 @@ def _checked(vectors, words):
     if bad.size:
         raise ValueError("the vector of %r holds NaN or infinite values" % (wv.words[bad[0]],))
     return wv
-
-
-def _top(unit, query, exclude, words, k):
-    """The k words whose unit vectors have the largest dot product with ``query``.
-
-    Fewer than k when the vocabulary has fewer words left (none for one word).
-    """
-    if k < 1:
-        raise ValueError("k must be at least 1, got %r" % (k,))
-    norm = np.linalg.norm(query)
-    sims = unit @ (query / norm if norm > 0 else query)
-    sims[list(exclude)] = -np.inf
-    k = min(k, len(words) - len(set(exclude)))
-    order = np.argsort(-sims, kind="stable")[:k]
-    return [(words[i], float(sims[i])) for i in order]
 
 
 def nearest_neighbours(vectors, words, word, k=10):
