@@ -46,6 +46,12 @@ JIT = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 # Negatives are drawn this many pairs before they are used, and their rows
 # prefetched: a rare word's row comes from main memory when V is large.
 NEG_AHEAD = 4
+# A negative equal to the target is drawn again, at most this many times in a
+# row (word2vec.MAX_REDRAWS's bound, ~5 ms): beyond it the distribution has no
+# other word to offer, and the job stops with GAVE_UP in its totals.
+MAX_REDRAWS = 10 ** 6
+# totals[STATUS] of a job: how it ended.
+STATUS, FINISHED, STOPPED, GAVE_UP = 5, 0.0, 1.0, 2.0
 
 _MUL = np.uint64(6364136223846793005)
 _INC = np.uint64(1442695040888963407)
@@ -243,7 +249,8 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
 
     Negative sampling takes the K negatives drawn NEG_AHEAD pairs ago from
     the alias table (accept, alias), row ``turn`` of ``ring`` (NEG_AHEAD, K),
-    each redrawn while it equals o (as word2vec.getNegativeSamples does),
+    each redrawn while it equals o (as word2vec.getNegativeSamples does, at
+    most MAX_REDRAWS times: then the number of rows returned is -1),
     and draws the K of a later pair in their place (their rows prefetched).
     Hierarchical softmax copies o's path (codes, points, lengths: HuffmanTree's).
     """
@@ -252,8 +259,12 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
         signs[0] = 1.0
         for k in range(1, K + 1):
             w = ring[turn, k - 1]
+            redraws = 0
             while w == o:
+                if redraws == MAX_REDRAWS:
+                    return state, -1
                 state, w = draw_word(state, accept, alias)
+                redraws += 1
             rows[k] = w
             signs[k] = -1.0
             state, later = draw_word(state, accept, alias)
@@ -294,11 +305,14 @@ def _record(trace, trace_alpha, t, o, inputs, first, m, rows, n_neg, alpha):
 
 @njit(**JIT)
 def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, trace,
-                trace_alpha):
+                trace_alpha, control):
     """Train on the n subsampled words scratch[0][:n] of one piece; returns the state.
 
-    totals (float64 (5,)) accumulates: loss sum, pairs in it, pairs, words
-    kept, centre words seen (the loss is computed for every loss_every-th).
+    totals (float64 (6,)) accumulates: loss sum, pairs in it, pairs, words
+    kept, centre words seen; the loss is computed for every loss_every-th
+    pair (so a job with a pair has a loss). It stops early, setting
+    totals[STATUS], when control[0] becomes non-zero (checked at every
+    centre word) or when a negative cannot be drawn (``fill_targets``).
     """
     model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
                                                settings[3], settings[6])
@@ -306,12 +320,14 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
     n_neg = K if loss_kind == NEG else 0
     for i in range(n):
+        if control[0] != 0:  # a stop asked for meanwhile, by another thread
+            totals[STATUS] = STOPPED
+            return state
         if i + window + 2 < n:  # rows needed two centre words on: a new context v_w, u_o
             prefetch_row(syn0, sent[i + window + 2])
             prefetch_row(syn1, sent[i + 2])
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
-        want = loss_every > 0 and int(totals[4]) % loss_every == 0
         totals[4] += 1
         if model == SKIPGRAM:
             for j in range(first, stop):
@@ -320,6 +336,10 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
                 turn = int(totals[2]) % NEG_AHEAD  # the ring's row of this pair
                 state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
                                          points, lengths, rows, signs, syn1, ring, turn)
+                if nt < 0:
+                    totals[STATUS] = GAVE_UP
+                    return state
+                want = loss_every > 0 and int(totals[2]) % loss_every == 0
                 _record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
                         n_neg, alpha)
                 totals[0] += skipgram_pair(loss_kind, syn0, syn1, sent[j], sent[i], rows,
@@ -337,6 +357,10 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
             turn = int(totals[2]) % NEG_AHEAD
             state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
                                      points, lengths, rows, signs, syn1, ring, turn)
+            if nt < 0:
+                totals[STATUS] = GAVE_UP
+                return state
+            want = loss_every > 0 and int(totals[2]) % loss_every == 0
             _record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
                     alpha)
             totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs,
@@ -347,7 +371,8 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
 
 
 @njit(**JIT)
-def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, trace_alpha):
+def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, trace,
+              trace_alpha):
     """Train on pieces lo..hi-1 of the encoded corpus (ids, starts), in place.
 
     settings -- int64 [model, loss, window, K, lo, hi, loss_every]
@@ -357,9 +382,14 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
     alphas -- float64 [alpha at the job's first word, its decrease per word];
               alpha is constant within a piece (at most 10,000 words)
     seed -- uint64, the job's generator state (``job_seed``)
+    control -- int64 (1,): another thread sets control[0] to stop the job at
+              the next centre word (a second Ctrl-C: the vectors are then
+              not saved)
     trace, trace_alpha -- int64 (P, 2 + 2 window + K), float64 (P,): the first P
               pairs' words and alpha, for the tests; P = 0 when training
-    Returns float64 [loss sum, pairs in the loss, pairs, words kept, centre words].
+    Returns float64 [loss sum, pairs in the loss, pairs, words kept, centre words,
+    status]: status FINISHED, STOPPED (control) or GAVE_UP (no negative other
+    than a target could be drawn: a distribution on one word).
     """
     window, K, lo, hi = settings[2], settings[3], settings[4], settings[5]
     longest = 1
@@ -371,16 +401,16 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
                np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
                np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
                np.empty((NEG_AHEAD, K), np.int64))
-    totals = np.zeros(5)
-    _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals),
-                  tables, scratch, seed)
+    totals = np.zeros(6)
+    _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals,
+                             control), tables, scratch, seed)
     return totals
 
 
 @njit(**JIT)
 def _train_pieces(settings, arrays, tables, scratch, state):
     """train_job's loop, on borrowed arrays: train_job keeps them alive meanwhile."""
-    syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals = borrow(arrays)
+    syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals, control = borrow(arrays)
     tables, scratch = borrow(tables), borrow(scratch)
     if settings[1] == NEG:
         state = fill_ring(scratch[7], state, tables[1], tables[2])
@@ -390,6 +420,8 @@ def _train_pieces(settings, arrays, tables, scratch, state):
         state, n = subsample(ids[a:b], tables[0], scratch[0], state)
         totals[3] += n
         state = train_piece(settings, syn0, syn1, n, tables, alphas[0] - alphas[1] * done,
-                            state, scratch, totals, trace, trace_alpha)
+                            state, scratch, totals, trace, trace_alpha, control)
+        if totals[STATUS] != FINISHED:
+            return
         done += b - a
 
