@@ -104,6 +104,10 @@ def sampling_tables(keep, negative_table, tree, V):
     """
     if negative_table is not None:
         cum = np.asarray(negative_table, dtype=np.float64)
+        if not (cum[-1] > 0 and np.all(np.diff(cum) >= 0)):   # counts**x overflowed
+            raise CorpusError("the negative-sampling table is empty or not increasing"
+                              " (counts**--ns-exponent overflowed or vanished): use an"
+                              " --ns-exponent between 0 and 1 (word2vec's 0.75)")
         accept, alias = alias_table(np.diff(cum, prepend=0.0) / cum[-1])
     else:
         accept, alias = np.ones(V), np.arange(V, dtype=np.int32)
@@ -197,8 +201,8 @@ def kernels_need_compiling():
     True when a kernel's cache index is missing or stale (numba's own check:
     the source's time stamp and size). A cache that will not load is compiled anyway.
     """
-    dispatchers = [alias_table] + [f for f in vars(kernels).values()
-                                   if hasattr(f, "_cache") and hasattr(f, "py_func")]
+    dispatchers = (alias_table, kernels.train_job, kernels._train_pieces, kernels.train_piece,
+                   kernels.subsample)   # what warm_up compiles (the rest is inlined)
     try:
         return not all(f._cache._cache_file._load_index() for f in dispatchers)
     except Exception:   # numba's private layout changed: say so rather than stay silent
