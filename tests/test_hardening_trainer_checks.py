@@ -116,3 +116,18 @@ def test_other_inputs_in_the_output_folder_are_fine(tmp_path):
     (tmp_path / "vectors.txt").write_text("x\n")
     checks.check_outputs_not_inputs(str(tmp_path), {"--corpus": str(tmp_path / "corpus.txt"),
                                                     "--sst": None})
+
+
+def test_sizes_beyond_the_kernels_integers_are_refused():
+    checks.check_sizes(window=5, negative=5, dim=100)
+    with pytest.raises(ValueError, match=r"^--window 10{30}: give at most 2147483647$"):
+        checks.check_sizes(window=10 ** 30)
+
+
+def test_the_data_checks_raise_corpus_errors():
+    from w2v.training.corpus import CorpusError
+    corpus, counts = encoded([[0], [1]])
+    with pytest.raises(CorpusError):
+        checks.check_trainable(counts, corpus, 0, 1, "x")
+    with pytest.raises(CorpusError):
+        checks.check_ns_exponent(["a", "b"], np.array([100, 1]), 50)

@@ -1,6 +1,7 @@
 """Checks of a training run's settings and data, before anything is trained or written.
 
-Each raises ValueError with one line: what was wrong, where, what to do.
+Each raises ValueError with one line: what was wrong, where, what to do (the
+checks of the data raise its subclass w2v.training.corpus.CorpusError).
 They refuse what would otherwise hang (a negative-sampling distribution on
 one word, checkpoints so frequent that nothing trains), end in a traceback
 (a negative seed), train nothing while saying it succeeded (a corpus with no
@@ -12,12 +13,13 @@ import os
 
 import numpy as np
 
-from w2v.training.corpus import keep_probabilities
+from w2v.training.corpus import CorpusError, keep_probabilities
 
 MIN_CHECKPOINT_SECONDS = 0.1   # a checkpoint writes every vector: more often is waste
 SEED_RANGE = (0, 2 ** 32 - 1)  # NumPy's seeds are non-negative; 32 bits as word2vec C's
 MAX_NEGATIVE_SHARE = 0.99      # one word's share of the negatives: 100 redraws a negative
 MAX_WORKERS = 256
+MAX_SIZE = 2 ** 31 - 1         # --window, --negative, --dim: the kernel's integer draws
 # What ``python -m w2v train`` writes in its output folder.
 OUTPUT_NAMES = ("vectors.txt", "vectors.bin", "vocab.txt", "wordVectors.npy",
                 "loss_curve.png", "model.json")
@@ -48,6 +50,14 @@ def check_workers(workers):
                          % (workers, MAX_WORKERS, os.cpu_count() or 1))
 
 
+def check_sizes(**sizes):
+    """--window, --negative, --dim (given by name, e.g. window=5): each at most MAX_SIZE;
+    whether the arrays they make fit is the memory check's (w2v.infra.memory)."""
+    for name, value in sizes.items():
+        if value > MAX_SIZE:
+            raise ValueError("--%s %d: give at most %d" % (name, value, MAX_SIZE))
+
+
 def negative_probabilities(counts, ns_exponent):
     """Each word's probability as a negative, counts**ns_exponent normalised, float64 (V,).
 
@@ -75,7 +85,7 @@ def check_ns_exponent(words, counts, ns_exponent):
         powered = np.asarray(counts, np.float64) ** float(ns_exponent)
     if p[top] > MAX_NEGATIVE_SHARE or not (np.all(np.isfinite(powered)) and
                                            np.isfinite(powered.sum()) and powered.sum() > 0):
-        raise ValueError(
+        raise CorpusError(
             "--ns-exponent %g puts %.4g%% of the negatives on %r (counts**%g over %d words):"
             " no other word is left to draw; use an exponent between 0 and 1 (word2vec's"
             " 0.75)" % (ns_exponent, 100 * p[top], words[top], ns_exponent, len(counts)))
@@ -115,12 +125,12 @@ def check_trainable(counts, encoded, sample, epochs, source):
     """
     lengths = np.diff(np.asarray(encoded.starts, np.int64))
     if len(lengths) == 0 or lengths.max() < 2:
-        raise ValueError("%s: no line holds two words of the vocabulary (%d words, each alone"
+        raise CorpusError("%s: no line holds two words of the vocabulary (%d words, each alone"
                          " on its line): word2vec trains on words that share a line; join"
                          " the sentences' words on their lines (or lower --min-count)"
                          % (source, len(encoded.ids)))
     if sample > 0 and expected_pairs(counts, encoded, sample) * epochs < 1.0:
-        raise ValueError("%s: with --sample %g subsampling keeps too few of its %d words to"
+        raise CorpusError("%s: with --sample %g subsampling keeps too few of its %d words to"
                          " make one pair of words on a line; use --sample 1e-3 (the default)"
                          " or 0" % (source, sample, len(encoded.ids)))
 
