@@ -23,7 +23,7 @@ from w2v.infra.memory import NotEnoughMemory, check_memory, format_bytes, need_b
 from w2v.infra.terminal import ProgressLine
 from w2v.training import kernels
 from w2v.training.corpus import EncodedCorpus, negative_cum_table
-from w2v.training.jobs import JOB_WORDS, job_words, plan_jobs, split_pieces
+from w2v.training.jobs import JOB_WORDS, PIECE_FLOOR, job_words, plan_jobs, split_pieces
 from w2v.training.trainer import (Checkpoints, Progress, Settings, Trainer, init_vectors,
                                   sampling_tables)
 
@@ -111,10 +111,12 @@ def test_jobs_of_costly_settings_are_short_and_the_defaults_unchanged():
     short = job_words(Settings(loss="softmax"), 10000)
     assert 1 <= short < JOB_WORDS / 50
     assert job_words(Settings(negative=1000), 100) < JOB_WORDS / 10
-    starts = np.array([0, 3, 10, 10, 25], np.int64)
-    cut = split_pieces(starts, 4)
-    assert np.all(np.diff(cut) <= 4) and set(starts) <= set(cut)
+    starts = np.array([0, 3, 10, 10, 2500], np.int64)
+    cut = split_pieces(starts, 4)          # never below PIECE_FLOOR: windows stay whole
+    assert np.all(np.diff(cut) <= PIECE_FLOOR) and set(starts) <= set(cut)
+    assert np.max(np.diff(cut)) == PIECE_FLOOR
     assert plan_jobs(cut, 4)[-1] == len(cut) - 1
+    assert np.array_equal(split_pieces(starts, JOB_WORDS), starts)
 
 
 def test_a_pause_takes_back_the_queued_jobs_and_returns_at_a_job_boundary():
@@ -317,3 +319,10 @@ def test_compiling_is_announced_only_when_the_cache_is_missing(tmp_path):
                      for _ in range(2))
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     assert first.stdout.split() == ["True"] and second.stdout.split() == ["False"]
+
+
+def test_the_session_saves_nothing_at_iteration_zero(tmp_path):
+    from utils.session import TrainingSession
+    session = TrainingSession(str(tmp_path / "s"), {"run": 1})
+    session.save(0, np.zeros((4, 2)), 0.3, None)
+    assert not (tmp_path / "s").exists()

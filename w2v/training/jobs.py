@@ -3,8 +3,8 @@
 A job is one call of the compiled kernel; a stop (Ctrl-C, SIGTERM) and a
 checkpoint wait for the running jobs, so a job must be short: JOB_WORDS
 words (gensim's batch_words) with the usual settings, fewer when a word
-costs more (full softmax, a large K, d or window), down to pieces shorter
-than a line.
+costs more (full softmax, a large K, d or window), down to a few words,
+a long line then being cut into pieces of PIECE_FLOOR words.
 """
 
 import types
@@ -16,6 +16,10 @@ JOB_WORDS = 10000        # words per job (gensim's batch_words; word2vec C's alp
 # d = 100: some 20 ms), so that a stop is honoured at the next job within a
 # second. The defaults' jobs are not changed.
 JOB_COST_FACTOR = 10
+# Pieces are cut to the job's length, but never below word2vec C's sentence cut:
+# shorter pieces would cut windows (at a cost of 1000 words, a job then takes
+# a few seconds at most).
+PIECE_FLOOR = 1000
 DEFAULT = types.SimpleNamespace(model="skipgram", loss="neg", window=5, negative=5, dim=100)
 
 
@@ -38,7 +42,7 @@ def pair_rows(settings, V):
 
 
 def job_words(settings, V):
-    """Words per job (and at most per piece): JOB_WORDS unless a job would cost more
+    """Words per job: JOB_WORDS unless a job would cost more
     than JOB_COST_FACTOR default jobs (rows touched per word, times d)."""
     def cost(s, V):
         pairs = s.window + 1      # skip-gram: 2 E[b] outside words; CBOW: that many inputs
@@ -50,7 +54,8 @@ def job_words(settings, V):
 
 def split_pieces(starts, most):
     """Piece boundaries (int64) with every piece of ``starts`` cut into pieces of at
-    most ``most`` words (a window never crosses a piece: as word2vec C's 1000-word cut)."""
+    most max(most, PIECE_FLOOR) words (a window never crosses a piece)."""
+    most = max(int(most), PIECE_FLOOR)
     starts = np.asarray(starts, dtype=np.int64)
     lengths = np.diff(starts)
     if len(lengths) == 0 or lengths.max() <= most:
