@@ -25,24 +25,21 @@ arrays (``borrow``): numba would otherwise count a reference, an atomic
 increment and decrement, every time it makes a view or inlined code receives
 an array, some 25 times per pair (a quarter of the time).
 
-Random numbers: a 64-bit linear congruential generator (Knuth's MMIX
-constants; its high bits are used), one per job, seeded from (seed, job), so
-a job's draws do not depend on which thread runs it or when.
+Random numbers: w2v.training.rng's generator, one per job, seeded from
+(seed, job), so a job's draws do not depend on which thread runs it or when.
 """
 
 import math
 
 import numpy as np
 from numba import njit
-from numba.core import cgutils
-from numba.extending import intrinsic
 
+from w2v.training.borrow import borrow
 from w2v.training.prefetch import prefetch_row
+from w2v.training.rng import JIT, draw_word, job_seed, rand_below, rand_unit  # noqa: F401
 
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
-# Reassociation lets LLVM vectorise the dot products; nothing else is relaxed.
-JIT = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 # Negatives are drawn this many pairs before they are used, and their rows
 # prefetched: a rare word's row comes from main memory when V is large.
 NEG_AHEAD = 4
@@ -52,64 +49,6 @@ NEG_AHEAD = 4
 MAX_REDRAWS = 10 ** 6
 # totals[STATUS] of a job: how it ended.
 STATUS, FINISHED, STOPPED, GAVE_UP = 5, 0.0, 1.0, 2.0
-
-_MUL = np.uint64(6364136223846793005)
-_INC = np.uint64(1442695040888963407)
-_HIGH = np.uint64(32)
-_TO_53 = np.uint64(11)
-_MASK = (1 << 64) - 1
-
-
-@intrinsic
-def borrow(typingctx, arrays):
-    """A tuple of arrays as the same arrays without reference counts (meminfo NULL).
-
-    On a borrowed array numba's reference counting does nothing. Only for
-    arrays that something else keeps alive meanwhile (a caller's arguments).
-    """
-    def codegen(context, builder, sig, args):
-        out = args[0]
-        for i, aryty in enumerate(sig.args[0]):
-            src = context.make_array(aryty)(context, builder, builder.extract_value(out, i))
-            dst = context.make_array(aryty)(context, builder)
-            for name in ("nitems", "itemsize", "data", "shape", "strides"):
-                setattr(dst, name, getattr(src, name))
-            dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
-            dst.parent = cgutils.get_null_value(dst.parent.type)
-            out = builder.insert_value(out, dst._getvalue(), i)
-        return out
-    return arrays(arrays), codegen
-
-
-def job_seed(seed, job):
-    """The generator state a job starts from: splitmix64 of (seed, job)."""
-    z = (int(seed) * 0x9E3779B97F4A7C15 + int(job) * 0xD1B54A32D192ED03 + 1) & _MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return np.uint64(z ^ (z >> 31))
-
-
-@njit(inline="always", **JIT)
-def rand_below(state, n):
-    """(new state, an integer uniform in 0..n-1), n < 2**32: the high 32 bits times n."""
-    state = np.uint64(state) * _MUL + _INC        # (a no-op cast unless called from Python)
-    return state, np.int64(((state >> _HIGH) * np.uint64(n)) >> _HIGH)
-
-
-@njit(inline="always", **JIT)
-def rand_unit(state):
-    """(new state, a float uniform in [0, 1)) from the high 53 bits."""
-    state = np.uint64(state) * _MUL + _INC
-    return state, (state >> _TO_53) * (1.0 / 9007199254740992.0)
-
-
-@njit(inline="always", **JIT)
-def draw_word(state, accept, alias):
-    """(new state, a word drawn from the alias table's distribution)."""
-    state, i = rand_below(state, accept.shape[0])
-    state, u = rand_unit(state)
-    return state, (i if u < accept[i] else np.int64(alias[i]))
-
 
 @njit(**JIT)
 def subsample(ids, keep, out, state):
@@ -303,6 +242,23 @@ def _record(trace, trace_alpha, t, o, inputs, first, m, rows, n_neg, alpha):
     trace_alpha[t] = alpha
 
 
+@njit(inline="always", **JIT)
+def _prefetch_ahead(syn0, syn1, sent, i, n, window):
+    """Prefetch the rows needed two centre words on: a new context v_w, and u_o."""
+    if i + window + 2 < n:
+        prefetch_row(syn0, sent[i + window + 2])
+        prefetch_row(syn1, sent[i + 2])
+
+
+@njit(inline="always", **JIT)
+def _gave_up(n_targets, totals):
+    """Whether fill_targets gave up (-1 rows); then marks the job GAVE_UP."""
+    if n_targets < 0:
+        totals[STATUS] = GAVE_UP
+        return True
+    return False
+
+
 @njit(**JIT)
 def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, trace,
                 trace_alpha, control):
@@ -323,9 +279,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
         if control[0] != 0:  # a stop asked for meanwhile, by another thread
             totals[STATUS] = STOPPED
             return state
-        if i + window + 2 < n:  # rows needed two centre words on: a new context v_w, u_o
-            prefetch_row(syn0, sent[i + window + 2])
-            prefetch_row(syn1, sent[i + 2])
+        _prefetch_ahead(syn0, syn1, sent, i, n, window)
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
         totals[4] += 1
@@ -336,8 +290,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
                 turn = int(totals[2]) % NEG_AHEAD  # the ring's row of this pair
                 state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
                                          points, lengths, rows, signs, syn1, ring, turn)
-                if nt < 0:
-                    totals[STATUS] = GAVE_UP
+                if _gave_up(nt, totals):
                     return state
                 want = loss_every > 0 and int(totals[2]) % loss_every == 0
                 _record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
@@ -357,8 +310,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
             turn = int(totals[2]) % NEG_AHEAD
             state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
                                      points, lengths, rows, signs, syn1, ring, turn)
-            if nt < 0:
-                totals[STATUS] = GAVE_UP
+            if _gave_up(nt, totals):
                 return state
             want = loss_every > 0 and int(totals[2]) % loss_every == 0
             _record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
