@@ -30,6 +30,7 @@ from utils.session import TrainingDiverged, TrainingSession
 from utils.treebank import DEFAULT_PATH, DatasetError, StanfordSentiment, no_pair_error
 from w2v.infra.checkpoint import CheckpointError
 from w2v.infra.fileio import read_regular
+from w2v.infra.memory import NotEnoughMemory, check_memory, need_bytes
 from w2v.infra.outdir import OutputError, OutputLock, explain
 
 # ---- config: the assignment's settings --------------------------------------
@@ -144,12 +145,50 @@ def check_trainable(dataset, path, engine=None):
         raise no_pair_error(sentences_file, len(engine.corpus))
 
 
+def memory_need(config, V, longest, words):
+    """Bytes a run holds at its peak, before anything is allocated (an upper bound).
+
+    V -- vocabulary size; longest -- words in the longest sentence; words -- in
+    the corpus. Every path: the (2V, d) float64 parameters, their start and the
+    copy saved. Per iteration (50 windows, at most P = 50 min(2C, longest - 1)
+    pairs of K + 1 targets): the batched engine samples two chunks of 500
+    iterations ahead, (windows, 2C) context slots and (P, K + 1) targets with
+    their slots; the exact path holds (P, K + 1, d) float64 rows a few times;
+    the per-window code a dense (2V, d) gradient.
+    """
+    d, C, K = config["dim"], config["window"], config["K"]
+    per_window = max(1, min(2 * C, longest - 1))
+    x = need_bytes(((2 * V, d), np.float64))
+    if config["path"] == "batched":
+        from engines.batched import CHUNK_ITERATIONS
+        windows = CHUNK_ITERATIONS * word2vec.BATCH_SIZE
+        pairs = windows * per_window
+        chunk = need_bytes(((windows, 2 * C), np.int32), ((windows, 2 * C), np.bool_),
+                           ((pairs, 7 * (K + 2)), np.int32), ((words * 30,), np.int32))
+        return 3 * x + 2 * chunk
+    pairs = word2vec.BATCH_SIZE * per_window
+    if config["path"] == "exact":
+        return 3 * x + need_bytes(((pairs, K + 1, d), np.float64)) * 5 + pairs * (K + 1) * 40
+    return 5 * x + need_bytes(((K + 1, d), np.float64)) * 4 + (K + 1) * 40
+
+
+def check_run_memory(config, dataset, V):
+    """Raise NotEnoughMemory when ``memory_need`` exceeds what the machine has."""
+    lengths = [len(s) for s in dataset.sentences()] or [0]
+    check_memory(memory_need(config, V, max(lengths), sum(lengths)),
+                 "the arrays for d = %d, window %d and K = %d (the %s path, V = %s)"
+                 % (config["dim"], config["window"], config["K"], config["path"],
+                    "{:,}".format(V)),
+                 "lower --dim, --window or --negatives")
+
+
 def train(args, config):
     """Train as the assignment does; returns (wordVectors (2V, d), tokens, history)."""
     random.seed(VOCAB_SEED)
     dataset = StanfordSentiment(args.data)
     tokens = dataset.tokens()
     nWords = len(tokens)
+    check_run_memory(config, dataset, nWords)
 
     # The exact path builds allSentences() and the sampling table lazily, inside
     # training, so their draws come after this seeding, as in the assignment.
@@ -238,7 +277,7 @@ def main(argv=None):
         print("error: %s Rerun with a smaller --step (and --no-resume, to start over)."
               % err, file=sys.stderr)
         return 1
-    except (DatasetError, CheckpointError, OutputError) as err:
+    except (DatasetError, CheckpointError, OutputError, NotEnoughMemory) as err:
         print("error: %s" % err, file=sys.stderr)
         return 1
     except OSError as err:  # an output that cannot be written, a data file not readable

@@ -149,7 +149,8 @@ def job(model, loss, ids, starts, vectors, tables, window=3, K=4, alpha=(0.03, 1
     settings = np.array([kernels.SKIPGRAM if model == "skipgram" else kernels.CBOW,
                          LOSSES[loss][0], window, K, 0, len(starts) - 1, loss_every], np.int64)
     totals = kernels.train_job(settings, vectors[:V], vectors[V:], ids, starts, tables,
-                               np.array(alpha), kernels.job_seed(seed, 0), trace, trace_alpha)
+                               np.array(alpha), kernels.job_seed(seed, 0),
+                               np.zeros(1, np.int64), trace, trace_alpha)
     return totals, trace, trace_alpha
 
 

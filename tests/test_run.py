@@ -185,8 +185,8 @@ def test_read_only_output_folder_is_named(treebank_dir, tmp_path, monkeypatch, c
     assert run_module.main(_args(treebank_dir, tmp_path / "out")) == 1
     err = capsys.readouterr().err
     assert err == ("error: could not write checkpoint 20 in %s: the file system is read-only:"
-                   " choose another --outdir (%s). The earlier checkpoints there are intact;"
-                   " run again to resume.\n" % (tmp_path / "out",
+                   " choose another --outdir (%s). There is no earlier checkpoint to"
+                   " resume from.\n" % (tmp_path / "out",
                                                 tmp_path / "out" / "saved_params_20.npy"))
 
 

@@ -242,8 +242,8 @@ class TrainingSession:
         raise KeyboardInterrupt
 
     def save(self, it, x, step, exploss):
-        """Checkpoint iteration ``it`` (once); finite parameters only."""
-        if it == self.last_saved:
+        """Checkpoint iteration ``it`` (once, none before the first); finite parameters only."""
+        if it == self.last_saved or it <= 0:
             return
         if not np.all(np.isfinite(x)):
             raise TrainingDiverged(

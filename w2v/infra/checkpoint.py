@@ -85,9 +85,11 @@ def save_or_explain(directory, iteration, arrays, state, run_info, keep=3):
     try:
         save(directory, iteration, arrays, state, run_info, keep)
     except OSError as err:
-        raise CheckpointError("could not write checkpoint %d in %s: %s. The earlier"
-                              " checkpoints there are intact; run again to resume."
-                              % (iteration, directory, explain(err))) from None
+        earlier = [it for it in list_iterations(directory) if it < iteration]
+        kept = ("The earlier checkpoints there are intact; run again to resume" if earlier
+                else "There is no earlier checkpoint to resume from")
+        raise CheckpointError("could not write checkpoint %d in %s: %s. %s."
+                              % (iteration, directory, explain(err), kept)) from None
 
 
 def prune(directory, iteration, keep, names):

@@ -25,85 +25,30 @@ arrays (``borrow``): numba would otherwise count a reference, an atomic
 increment and decrement, every time it makes a view or inlined code receives
 an array, some 25 times per pair (a quarter of the time).
 
-Random numbers: a 64-bit linear congruential generator (Knuth's MMIX
-constants; its high bits are used), one per job, seeded from (seed, job), so
-a job's draws do not depend on which thread runs it or when.
+Random numbers: w2v.training.rng's generator, one per job, seeded from
+(seed, job), so a job's draws do not depend on which thread runs it or when.
 """
 
 import math
 
 import numpy as np
 from numba import njit
-from numba.core import cgutils
-from numba.extending import intrinsic
 
+from w2v.training.borrow import borrow
 from w2v.training.prefetch import prefetch_row
+from w2v.training.rng import JIT, draw_word, job_seed, rand_below, rand_unit  # noqa: F401
 
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
-# Reassociation lets LLVM vectorise the dot products; nothing else is relaxed.
-JIT = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 # Negatives are drawn this many pairs before they are used, and their rows
 # prefetched: a rare word's row comes from main memory when V is large.
 NEG_AHEAD = 4
-
-_MUL = np.uint64(6364136223846793005)
-_INC = np.uint64(1442695040888963407)
-_HIGH = np.uint64(32)
-_TO_53 = np.uint64(11)
-_MASK = (1 << 64) - 1
-
-
-@intrinsic
-def borrow(typingctx, arrays):
-    """A tuple of arrays as the same arrays without reference counts (meminfo NULL).
-
-    On a borrowed array numba's reference counting does nothing. Only for
-    arrays that something else keeps alive meanwhile (a caller's arguments).
-    """
-    def codegen(context, builder, sig, args):
-        out = args[0]
-        for i, aryty in enumerate(sig.args[0]):
-            src = context.make_array(aryty)(context, builder, builder.extract_value(out, i))
-            dst = context.make_array(aryty)(context, builder)
-            for name in ("nitems", "itemsize", "data", "shape", "strides"):
-                setattr(dst, name, getattr(src, name))
-            dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
-            dst.parent = cgutils.get_null_value(dst.parent.type)
-            out = builder.insert_value(out, dst._getvalue(), i)
-        return out
-    return arrays(arrays), codegen
-
-
-def job_seed(seed, job):
-    """The generator state a job starts from: splitmix64 of (seed, job)."""
-    z = (int(seed) * 0x9E3779B97F4A7C15 + int(job) * 0xD1B54A32D192ED03 + 1) & _MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return np.uint64(z ^ (z >> 31))
-
-
-@njit(inline="always", **JIT)
-def rand_below(state, n):
-    """(new state, an integer uniform in 0..n-1), n < 2**32: the high 32 bits times n."""
-    state = np.uint64(state) * _MUL + _INC        # (a no-op cast unless called from Python)
-    return state, np.int64(((state >> _HIGH) * np.uint64(n)) >> _HIGH)
-
-
-@njit(inline="always", **JIT)
-def rand_unit(state):
-    """(new state, a float uniform in [0, 1)) from the high 53 bits."""
-    state = np.uint64(state) * _MUL + _INC
-    return state, (state >> _TO_53) * (1.0 / 9007199254740992.0)
-
-
-@njit(inline="always", **JIT)
-def draw_word(state, accept, alias):
-    """(new state, a word drawn from the alias table's distribution)."""
-    state, i = rand_below(state, accept.shape[0])
-    state, u = rand_unit(state)
-    return state, (i if u < accept[i] else np.int64(alias[i]))
-
+# A negative equal to the target is drawn again, at most this many times in a
+# row (word2vec.MAX_REDRAWS's bound, ~5 ms): beyond it the distribution has no
+# other word to offer, and the job stops with GAVE_UP in its totals.
+MAX_REDRAWS = 10 ** 6
+# totals[STATUS] of a job: how it ended.
+STATUS, FINISHED, STOPPED, GAVE_UP = 5, 0.0, 1.0, 2.0
 
 @njit(**JIT)
 def subsample(ids, keep, out, state):
@@ -243,7 +188,8 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
 
     Negative sampling takes the K negatives drawn NEG_AHEAD pairs ago from
     the alias table (accept, alias), row ``turn`` of ``ring`` (NEG_AHEAD, K),
-    each redrawn while it equals o (as word2vec.getNegativeSamples does),
+    each redrawn while it equals o (as word2vec.getNegativeSamples does, at
+    most MAX_REDRAWS times: then the number of rows returned is -1),
     and draws the K of a later pair in their place (their rows prefetched).
     Hierarchical softmax copies o's path (codes, points, lengths: HuffmanTree's).
     """
@@ -252,8 +198,12 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
         signs[0] = 1.0
         for k in range(1, K + 1):
             w = ring[turn, k - 1]
+            redraws = 0
             while w == o:
+                if redraws == MAX_REDRAWS:
+                    return state, -1
                 state, w = draw_word(state, accept, alias)
+                redraws += 1
             rows[k] = w
             signs[k] = -1.0
             state, later = draw_word(state, accept, alias)
@@ -292,13 +242,33 @@ def _record(trace, trace_alpha, t, o, inputs, first, m, rows, n_neg, alpha):
     trace_alpha[t] = alpha
 
 
+@njit(inline="always", **JIT)
+def _prefetch_ahead(syn0, syn1, sent, i, n, window):
+    """Prefetch the rows needed two centre words on: a new context v_w, and u_o."""
+    if i + window + 2 < n:
+        prefetch_row(syn0, sent[i + window + 2])
+        prefetch_row(syn1, sent[i + 2])
+
+
+@njit(inline="always", **JIT)
+def _gave_up(n_targets, totals):
+    """Whether fill_targets gave up (-1 rows); then marks the job GAVE_UP."""
+    if n_targets < 0:
+        totals[STATUS] = GAVE_UP
+        return True
+    return False
+
+
 @njit(**JIT)
 def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, trace,
-                trace_alpha):
+                trace_alpha, control):
     """Train on the n subsampled words scratch[0][:n] of one piece; returns the state.
 
-    totals (float64 (5,)) accumulates: loss sum, pairs in it, pairs, words
-    kept, centre words seen (the loss is computed for every loss_every-th).
+    totals (float64 (6,)) accumulates: loss sum, pairs in it, pairs, words
+    kept, centre words seen; the loss is computed for every loss_every-th
+    pair (so a job with a pair has a loss). It stops early, setting
+    totals[STATUS], when control[0] becomes non-zero (checked at every
+    centre word) or when a negative cannot be drawn (``fill_targets``).
     """
     model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
                                                settings[3], settings[6])
@@ -306,12 +276,12 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
     n_neg = K if loss_kind == NEG else 0
     for i in range(n):
-        if i + window + 2 < n:  # rows needed two centre words on: a new context v_w, u_o
-            prefetch_row(syn0, sent[i + window + 2])
-            prefetch_row(syn1, sent[i + 2])
+        if control[0] != 0:  # a stop asked for meanwhile, by another thread
+            totals[STATUS] = STOPPED
+            return state
+        _prefetch_ahead(syn0, syn1, sent, i, n, window)
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
-        want = loss_every > 0 and int(totals[4]) % loss_every == 0
         totals[4] += 1
         if model == SKIPGRAM:
             for j in range(first, stop):
@@ -320,6 +290,9 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
                 turn = int(totals[2]) % NEG_AHEAD  # the ring's row of this pair
                 state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
                                          points, lengths, rows, signs, syn1, ring, turn)
+                if _gave_up(nt, totals):
+                    return state
+                want = loss_every > 0 and int(totals[2]) % loss_every == 0
                 _record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
                         n_neg, alpha)
                 totals[0] += skipgram_pair(loss_kind, syn0, syn1, sent[j], sent[i], rows,
@@ -337,6 +310,9 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
             turn = int(totals[2]) % NEG_AHEAD
             state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
                                      points, lengths, rows, signs, syn1, ring, turn)
+            if _gave_up(nt, totals):
+                return state
+            want = loss_every > 0 and int(totals[2]) % loss_every == 0
             _record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
                     alpha)
             totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs,
@@ -347,7 +323,8 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
 
 
 @njit(**JIT)
-def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, trace_alpha):
+def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, trace,
+              trace_alpha):
     """Train on pieces lo..hi-1 of the encoded corpus (ids, starts), in place.
 
     settings -- int64 [model, loss, window, K, lo, hi, loss_every]
@@ -357,9 +334,14 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
     alphas -- float64 [alpha at the job's first word, its decrease per word];
               alpha is constant within a piece (at most 10,000 words)
     seed -- uint64, the job's generator state (``job_seed``)
+    control -- int64 (1,): another thread sets control[0] to stop the job at
+              the next centre word (a second Ctrl-C: the vectors are then
+              not saved)
     trace, trace_alpha -- int64 (P, 2 + 2 window + K), float64 (P,): the first P
               pairs' words and alpha, for the tests; P = 0 when training
-    Returns float64 [loss sum, pairs in the loss, pairs, words kept, centre words].
+    Returns float64 [loss sum, pairs in the loss, pairs, words kept, centre words,
+    status]: status FINISHED, STOPPED (control) or GAVE_UP (no negative other
+    than a target could be drawn: a distribution on one word).
     """
     window, K, lo, hi = settings[2], settings[3], settings[4], settings[5]
     longest = 1
@@ -371,16 +353,16 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, trace, tr
                np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
                np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
                np.empty((NEG_AHEAD, K), np.int64))
-    totals = np.zeros(5)
-    _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals),
-                  tables, scratch, seed)
+    totals = np.zeros(6)
+    _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals,
+                             control), tables, scratch, seed)
     return totals
 
 
 @njit(**JIT)
 def _train_pieces(settings, arrays, tables, scratch, state):
     """train_job's loop, on borrowed arrays: train_job keeps them alive meanwhile."""
-    syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals = borrow(arrays)
+    syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals, control = borrow(arrays)
     tables, scratch = borrow(tables), borrow(scratch)
     if settings[1] == NEG:
         state = fill_ring(scratch[7], state, tables[1], tables[2])
@@ -390,6 +372,8 @@ def _train_pieces(settings, arrays, tables, scratch, state):
         state, n = subsample(ids[a:b], tables[0], scratch[0], state)
         totals[3] += n
         state = train_piece(settings, syn0, syn1, n, tables, alphas[0] - alphas[1] * done,
-                            state, scratch, totals, trace, trace_alpha)
+                            state, scratch, totals, trace, trace_alpha, control)
+        if totals[STATUS] != FINISHED:
+            return
         done += b - a
 

@@ -2,7 +2,7 @@
 
 The encoded corpus (``w2v.training.corpus.EncodedCorpus``: int32 ids cut into pieces
 of at most 10,000 words) is cut into jobs of whole pieces, about JOB_WORDS
-words each; every epoch runs the same jobs in corpus order, so job j of the
+words each (fewer for costly settings: w2v.training.jobs); every epoch runs the same jobs in corpus order, so job j of the
 run is job j % n of epoch j // n. Each job is one call of the compiled
 ``kernels.train_job`` with its own random seed, derived from (seed, j), and
 the learning rate alpha falling linearly from ``alpha`` at the first word of
@@ -18,7 +18,6 @@ and the number of jobs done; everything else follows from those.
 
 import dataclasses
 import hashlib
-import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,13 +25,15 @@ import numpy as np
 from numba import njit
 
 from w2v.infra import checkpoint
-from w2v.infra.checkpoint import TrainingDiverged
+from w2v.infra.checkpoint import CheckpointError, TrainingDiverged
+from w2v.infra.memory import check_memory, need_bytes
 from w2v.infra.outdir import set_aside
-from w2v.infra.terminal import ProgressLine, format_seconds
 from w2v.training import kernels
+from w2v.training.corpus import CorpusError
+from w2v.training.jobs import JOB_WORDS, job_words, plan_jobs, split_pieces
+from w2v.training.progress import Progress  # noqa: F401 (the run's progress, re-exported)
 
-JOB_WORDS = 10000        # words per job (gensim's batch_words; word2vec C's alpha update)
-LOSS_EVERY = 10          # the loss is computed at every 10th centre word: a cheap estimate
+LOSS_EVERY = 10          # the loss is computed at every 10th pair: a cheap estimate
 IN_FLIGHT = 2            # jobs queued per worker, so a worker never waits for the next
 MODELS = {"skipgram": kernels.SKIPGRAM, "cbow": kernels.CBOW}
 LOSSES = {"neg": kernels.NEG, "hs": kernels.HS, "softmax": kernels.SOFTMAX}
@@ -51,15 +52,6 @@ class Settings:
     epochs: int = 5
     seed: int = 1
     workers: int = 1
-
-
-def plan_jobs(starts, job_words=JOB_WORDS):
-    """Piece boundaries of the jobs (int64 (n_jobs + 1,)): a job ends with the piece
-    that takes the running word count past a multiple of ``job_words``."""
-    ends = np.asarray(starts[1:], dtype=np.int64)
-    crossed = np.flatnonzero(np.diff(ends // job_words, prepend=0) > 0) + 1
-    bounds = np.union1d(np.concatenate(([0], crossed)), [len(ends)])
-    return bounds.astype(np.int64)
 
 
 @njit(cache=True)
@@ -112,6 +104,10 @@ def sampling_tables(keep, negative_table, tree, V):
     """
     if negative_table is not None:
         cum = np.asarray(negative_table, dtype=np.float64)
+        if not (cum[-1] > 0 and np.all(np.diff(cum) >= 0)):   # counts**x overflowed
+            raise CorpusError("the negative-sampling table is empty or not increasing"
+                              " (counts**--ns-exponent overflowed or vanished): use an"
+                              " --ns-exponent between 0 and 1 (word2vec's 0.75)")
         accept, alias = alias_table(np.diff(cum, prepend=0.0) / cum[-1])
     else:
         accept, alias = np.ones(V), np.arange(V, dtype=np.int32)
@@ -127,16 +123,35 @@ def sampling_tables(keep, negative_table, tree, V):
             np.ascontiguousarray(lengths, dtype=np.int32))
 
 
+INIT_ROWS = 4096  # rows drawn at a time: the float64 draws never hold a whole (V, d) copy
+
+
+def training_need(V, d, dtype=np.float32):
+    """Bytes a run of V words and d dimensions holds at its peak: the vectors (2V, d),
+    their cache-aligned copy (``cache_aligned``), the copy written to
+    wordVectors.npy, and the float64 draws of ``init_vectors``."""
+    return need_bytes(((2 * V, d), dtype), ((2 * V, d + 64), dtype), ((2 * V, d), dtype),
+                      ((min(V, INIT_ROWS), d), np.float64))
+
+
 def init_vectors(V, d, seed, dtype=np.float32):
     """(2V, d): input vectors v_w uniform in [-1/d, 1/d), output vectors zero.
 
-    gensim 4's start, drawn by a NumPy Generator seeded with ``seed``.
-    word2vec C (and word2vec.init_vectors) draw in half that range; on
-    wiki106 that start ends 20% lower in analogy accuracy than gensim (0.016
-    against 0.020, 4 seeds each), this one level with it (0.020).
+    gensim 4's start, drawn by a NumPy Generator seeded with ``seed`` (drawn
+    INIT_ROWS rows at a time: the same numbers). word2vec C (and
+    word2vec.init_vectors) draw in half that range; on wiki106 that start
+    ends 20% lower in analogy accuracy than gensim (0.016 against 0.020, 4
+    seeds each), this one level with it (0.020). The memory the run needs is
+    checked first (NotEnoughMemory).
     """
+    check_memory(training_need(V, d, dtype), "the vectors (2 x %s words x d = %s, %s)" % (
+        "{:,}".format(V), "{:,}".format(d), np.dtype(dtype).name),
+        "lower --dim, or --max-vocab / raise --min-count")
     vectors = np.zeros((2 * V, d), dtype=dtype)
-    vectors[:V] = (2.0 * np.random.default_rng(seed).random((V, d)) - 1.0) / d
+    rng = np.random.default_rng(seed)
+    for a in range(0, V, INIT_ROWS):
+        b = min(V, a + INIT_ROWS)
+        vectors[a:b] = (2.0 * rng.random((b - a, d)) - 1.0) / d
     return vectors
 
 
@@ -169,14 +184,29 @@ def fingerprint(corpus, words, counts):
 
 
 def warm_up(dtype=np.float32):
-    """Compile (or load from numba's cache) kernels.train_job for ``dtype`` on a toy job."""
+    """Compile (or load from numba's cache) the kernels for ``dtype`` on a toy job."""
     V, d = 4, 2
     vectors = np.zeros((2 * V, d), dtype)
-    tables = sampling_tables(np.ones(V), None, None, V)
+    tables = sampling_tables(np.ones(V), np.arange(1, V + 1, dtype=np.uint32), None, V)
     kernels.train_job(np.array([kernels.SKIPGRAM, kernels.NEG, 1, 1, 0, 1, 1], np.int64),
                       vectors[:V], vectors[V:], np.arange(V, dtype=np.int32),
                       np.array([0, V], np.int64), tables, np.array([0.0, 0.0]),
-                      kernels.job_seed(0, 0), np.zeros((0, 4), np.int64), np.zeros(0))
+                      kernels.job_seed(0, 0), np.zeros(1, np.int64),
+                      np.zeros((0, 4), np.int64), np.zeros(0))
+
+
+def kernels_need_compiling():
+    """Whether ``warm_up`` will compile (tens of seconds) rather than load numba's cache.
+
+    True when a kernel's cache index is missing or stale (numba's own check:
+    the source's time stamp and size). A cache that will not load is compiled anyway.
+    """
+    dispatchers = (alias_table, kernels.train_job, kernels._train_pieces, kernels.train_piece,
+                   kernels.subsample)   # what warm_up compiles (the rest is inlined)
+    try:
+        return not all(f._cache._cache_file._load_index() for f in dispatchers)
+    except Exception:   # numba's private layout changed: say so rather than stay silent
+        return True
 
 
 class Trainer:
@@ -184,22 +214,33 @@ class Trainer:
 
     settings -- Settings; corpus -- an EncodedCorpus; tables -- ``sampling_tables``
     ``trainer.vectors`` is the (2V, d) array being trained (a view of
-    cache-aligned storage, ``cache_aligned``).
+    cache-aligned storage, ``cache_aligned``). Jobs (and pieces) are of
+    ``job_words`` words: a costly setting runs short jobs, so a stop comes soon.
     """
 
     def __init__(self, settings, corpus, tables, vectors):
         self.s = settings
         self.corpus, self.tables = corpus, tables
+        V = vectors.shape[0] // 2
+        scratch = need_bytes((2 * settings.window + (kernels.NEG_AHEAD + 2) *
+                              (settings.negative + 1), np.int64), (V, np.float64))
+        check_memory(training_need(V, vectors.shape[1], vectors.dtype) - vectors.nbytes +
+                     settings.workers * scratch,
+                     "the training copies of the vectors (%s x %s) and %d workers' scratch"
+                     % ("{:,}".format(2 * V), "{:,}".format(vectors.shape[1]),
+                        settings.workers), "lower --dim, --window, --negative or --workers")
         storage = cache_aligned(vectors)
         self.vectors = storage[:, :vectors.shape[1]]     # (2V, d): what the run trains
-        V = vectors.shape[0] // 2
         self.syn0, self.syn1 = storage[:V], storage[V:]
-        self.bounds = plan_jobs(corpus.starts)
+        self.job_words = job_words(settings, V)
+        self.starts = split_pieces(corpus.starts, self.job_words)
+        self.bounds = plan_jobs(self.starts, self.job_words)
         self.jobs_per_epoch = len(self.bounds) - 1
         self.total_jobs = self.jobs_per_epoch * settings.epochs
         # Words before each job of an epoch, for the alpha schedule.
-        self.words_before = corpus.starts[self.bounds]
+        self.words_before = self.starts[self.bounds]
         self.total_words = len(corpus.ids) * settings.epochs
+        self.control = np.zeros(1, np.int64)   # control[0] = 1: running jobs stop at once
         self.empty_trace = (np.zeros((0, 2 + 2 * settings.window + settings.negative),
                                      np.int64), np.zeros(0))
 
@@ -221,107 +262,70 @@ class Trainer:
                              self.bounds[j], self.bounds[j + 1], LOSS_EVERY], np.int64)
         per_word = (s.alpha - s.min_alpha) / self.total_words
         alphas = np.array([self.alpha(self.words_done(job)), per_word])
-        return (settings, self.syn0, self.syn1, self.corpus.ids, self.corpus.starts,
-                self.tables, alphas, kernels.job_seed(s.seed, job)) + \
+        return (settings, self.syn0, self.syn1, self.corpus.ids, self.starts,
+                self.tables, alphas, kernels.job_seed(s.seed, job), self.control) + \
             (trace or self.empty_trace)
 
     def run_job(self, job):
-        """Train job ``job``: float64 [loss sum, pairs in it, pairs, words kept, centres]."""
+        """Train job ``job``: float64 [loss sum, pairs in it, pairs, words kept, centres,
+        status] (``kernels.train_job``)."""
         return kernels.train_job(*self.job_arguments(job))
 
     def run(self, first_job, on_result, pause_wanted, on_pause):
         """Run jobs first_job.. to the end on ``workers`` threads.
 
         on_result(job, totals) is called for every job, in job order.
-        When pause_wanted() is true, no job is started until the running ones
-        are done; then on_pause(jobs_done) is called, with no job running (a
-        checkpoint may be taken); it returns False to stop the run there.
+        When pause_wanted() is true, the jobs queued but not started are taken
+        back and the running ones finish; then on_pause(jobs_done) is called,
+        with no job running (a checkpoint may be taken); it returns False to
+        stop the run there. A job runs between two pauses: a run progresses.
+        An exception (a second Ctrl-C) stops the running jobs at their next
+        centre word and is raised: the vectors are then mid-job, not to be saved.
         Returns the number of jobs done.
         """
-        job, pending = first_job, deque()
-        with ThreadPoolExecutor(max_workers=self.s.workers) as pool:
+        job, pending, progressed = first_job, deque(), True
+        pool = ThreadPoolExecutor(max_workers=self.s.workers)
+        try:
             while job < self.total_jobs or pending:
-                pausing = pause_wanted()
+                pausing = progressed and pause_wanted()
+                if pausing:
+                    job = _take_back(pending, job)
                 while not pausing and job < self.total_jobs and \
                         len(pending) < IN_FLIGHT * self.s.workers:
                     pending.append((job, pool.submit(self.run_job, job)))
                     job += 1
                 if pending:
                     done_job, future = pending.popleft()
-                    on_result(done_job, future.result())
-                if pausing and not pending and not on_pause(job):
-                    return job
-        return job
+                    on_result(done_job, self._checked(future.result()))
+                    progressed = True
+                if pausing and not pending:
+                    if not on_pause(job):
+                        return job
+                    progressed = job >= self.total_jobs
+            return job
+        except BaseException:
+            self.control[0] = 1
+            for _, future in pending:
+                future.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            self.control[0] = 0
+
+    def _checked(self, totals):
+        if totals[kernels.STATUS] == kernels.GAVE_UP:
+            raise CorpusError(
+                "no negative other than the target word could be drawn in %d draws: the"
+                " negative-sampling distribution is (almost) all on one word; use an"
+                " --ns-exponent between 0 and 1 (word2vec's 0.75)" % kernels.MAX_REDRAWS)
+        return totals
 
 
-class Progress:
-    """The live line (percent, words/s, alpha, loss, ETA), epoch lines, the loss history.
-
-    history -- (epoch, mean loss per pair) points, about HISTORY_POINTS of them
-    over the run, kept across resumes (``state`` / ``restore``).
-    """
-
-    HISTORY_POINTS = 200
-
-    def __init__(self, trainer, line=None):
-        self.t = trainer
-        self.line = line or ProgressLine()
-        self.history = []
-        self.window = [0.0, 0.0]            # loss sum and pairs since the last point
-        self.epoch_loss = [0.0, 0.0]
-        self.every = max(1, trainer.total_jobs // self.HISTORY_POINTS)
-        self.start_time, self.start_words = time.monotonic(), 0
-
-    def state(self):
-        return {"history": [[float(e), float(v)] for e, v in self.history],
-                "window": list(self.window), "epoch_loss": list(self.epoch_loss)}
-
-    def restore(self, state, jobs_done):
-        self.history = [tuple(h) for h in state["history"]]
-        self.window, self.epoch_loss = list(state["window"]), list(state["epoch_loss"])
-        self.start_words = self.t.words_done(jobs_done)
-
-    def begin(self):
-        self.start_time = time.monotonic()
-
-    def words_per_second(self, words):
-        elapsed = time.monotonic() - self.start_time
-        return (words - self.start_words) / elapsed if elapsed > 0 else 0.0
-
-    def on_result(self, job, totals):
-        self.window[0] += totals[0]
-        self.window[1] += totals[1]
-        self.epoch_loss[0] += totals[0]
-        self.epoch_loss[1] += totals[1]
-        done = job + 1
-        words = self.t.words_done(done)
-        if done % self.every == 0 and self.window[1] > 0:
-            self.history.append((words / len(self.t.corpus.ids), self.window[0] / self.window[1]))
-            self.window = [0.0, 0.0]
-        rate = self.words_per_second(words)
-        if done % self.t.jobs_per_epoch == 0:
-            self.epoch_line(done // self.t.jobs_per_epoch, rate)
-        self.show(words, rate)
-
-    def current_loss(self):
-        w = self.window if self.window[1] > 0 else self.epoch_loss
-        return w[0] / w[1] if w[1] > 0 else float("nan")
-
-    def show(self, words, rate):
-        left = (self.t.total_words - words) / rate if rate > 0 else float("inf")
-        self.line.show("%5.1f%%  %s words/s  alpha %.5f  loss %.4f  ETA %s"
-                       % (100.0 * words / self.t.total_words, _thousands(rate),
-                          self.t.alpha(words), self.current_loss(), format_seconds(left)))
-
-    def epoch_line(self, epoch, rate):
-        loss = self.epoch_loss[0] / self.epoch_loss[1] if self.epoch_loss[1] else float("nan")
-        self.line.print("epoch %d/%d: loss %.4f, %s words/s" % (
-            epoch, self.t.s.epochs, loss, _thousands(rate)))
-        self.epoch_loss = [0.0, 0.0]
-
-
-def _thousands(x):
-    return "{:,.0f}".format(x)
+def _take_back(pending, job):
+    """Cancel the queued jobs not started (the newest); returns the next job to run."""
+    while pending and pending[-1][1].cancel():
+        job = pending.pop()[0]
+    return job
 
 
 class Checkpoints:
@@ -330,12 +334,16 @@ class Checkpoints:
     A checkpoint holds the vectors (2V, d) and, in its state, the jobs done
     and the progress's loss history; ``run_info`` (the settings, the corpus's
     fingerprint) must match for a resume, so one run never continues another.
+    A run whose jobs are not JOB_WORDS long (``job_words``) says so in it.
     """
 
     def __init__(self, directory, run_info, trainer, progress, keep=3):
+        if trainer.job_words != JOB_WORDS:
+            run_info = dict(run_info, job_words=trainer.job_words)
         self.directory, self.run_info, self.keep = directory, run_info, keep
         self.t, self.progress = trainer, progress
         self.last_saved = None
+        self.failed = None      # why the final checkpoint could not be written
 
     def spec(self):
         return {"vectors": (self.t.vectors.shape, self.t.vectors.dtype)}
@@ -365,13 +373,26 @@ class Checkpoints:
         return set_aside(self.directory, checkpoint.all_files(self.directory, ["vectors"]))
 
     def save(self, jobs):
-        """Checkpoint after ``jobs`` jobs (no job may be running)."""
-        if jobs == self.last_saved:
+        """Checkpoint after ``jobs`` jobs (no job may be running; none before the first).
+
+        The final checkpoint (all jobs done) that cannot be written is a warning
+        (kept in ``failed``), not an error: the trained vectors stay in memory
+        for the outputs. An earlier one raises CheckpointError.
+        """
+        if jobs in (self.last_saved, 0):
             return
         if not np.all(np.isfinite(self.t.vectors)):
             raise TrainingDiverged(
                 "the vectors became NaN or infinite by job %d of %d; alpha %g is probably too"
                 " large: try a smaller --alpha" % (jobs, self.t.total_jobs, self.t.s.alpha))
-        checkpoint.save_or_explain(self.directory, jobs, {"vectors": self.t.vectors},
-                                   self.progress.state(), self.run_info, self.keep)
+        try:
+            checkpoint.save_or_explain(self.directory, jobs, {"vectors": self.t.vectors},
+                                       self.progress.state(), self.run_info, self.keep)
+        except CheckpointError as err:
+            if jobs < self.t.total_jobs:
+                raise
+            self.failed = str(err)
+            self.progress.line.print("warning: %s The trained vectors are still in memory:"
+                                     " writing the outputs now." % err)
+            return
         self.last_saved = jobs
