@@ -1,6 +1,7 @@
 """pyproject.toml: the package w2v installs alone, and declares what requirements.txt does."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -31,9 +32,16 @@ def test_pyproject_declares_what_the_requirements_files_do():
 
 
 def _build_wheel(folder):
-    # Built as pip builds it for `pip install .` (an isolated setuptools from the index).
+    """The wheel pip builds for `pip install .` (an isolated setuptools from the index),
+    from a copy of what it reads, so that the build writes nothing in the project."""
+    source = folder / "source"
+    source.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "w2v", source / "w2v",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
-                    str(folder), str(ROOT)], check=True, timeout=300,
+                    str(folder), str(source)], check=True, timeout=300,
                    capture_output=True)
     wheels = list(folder.glob("w2v-*.whl"))
     assert len(wheels) == 1

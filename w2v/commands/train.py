@@ -22,6 +22,7 @@ import os
 import sys
 
 from w2v.infra.checkpoint import CheckpointError, TrainingDiverged
+from w2v.infra.memory import NotEnoughMemory
 from w2v.infra.outdir import OutputError, OutputLock, explain
 from w2v.infra.terminal import ProgressLine, StopRequest
 from w2v.model import from_fitted
@@ -130,8 +131,8 @@ def main(argv=None, treebank=None):
             print("training took %.2f s" % done.seconds)
             model = from_fitted(done, args.options)
             print("Saved %s" % ", ".join(write_outputs(args.outdir, model)))
-    except (corpora.CorpusError, CheckpointError, OutputError,
-            TrainingDiverged) as err:
+    except (corpora.CorpusError, CheckpointError, OutputError, TrainingDiverged,
+            NotEnoughMemory) as err:
         line.close()
         print("error: %s" % err, file=sys.stderr)
         return 1

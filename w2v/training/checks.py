@@ -1,4 +1,5 @@
-"""Checks of a training run's settings and data, before anything is trained or written.
+"""Checks of a training run's data and outputs, before anything is trained or written
+(the options' own checks are training/options.py's).
 
 Each raises ValueError with one line: what was wrong, where, what to do (the
 checks of the data raise its subclass w2v.training.corpus.CorpusError).
@@ -15,47 +16,12 @@ import numpy as np
 
 from w2v.training.corpus import CorpusError, keep_probabilities
 
-MIN_CHECKPOINT_SECONDS = 0.1   # a checkpoint writes every vector: more often is waste
-SEED_RANGE = (0, 2 ** 32 - 1)  # NumPy's seeds are non-negative; 32 bits as word2vec C's
 MAX_NEGATIVE_SHARE = 0.99      # one word's share of the negatives: 100 redraws a negative
-MAX_WORKERS = 256
-MAX_SIZE = 2 ** 31 - 1         # --window, --negative, --dim: the kernel's integer draws
 # What ``python -m w2v train`` writes in its output folder.
 OUTPUT_NAMES = ("vectors.txt", "vectors.bin", "vocab.txt", "wordVectors.npy",
                 "loss_curve.png", "model.json")
 CHECKPOINT_FOLDER = "checkpoints"
 PAIRS_CHUNK = 1 << 20          # words looked at a time when counting the expected pairs
-
-
-def check_checkpoint_every(seconds):
-    """--checkpoint-every: at least MIN_CHECKPOINT_SECONDS (inf: only the final one)."""
-    if not (isinstance(seconds, (int, float)) and seconds >= MIN_CHECKPOINT_SECONDS):
-        raise ValueError("--checkpoint-every %r: give at least %g seconds between"
-                         " checkpoints (each writes all the vectors; default 60)"
-                         % (seconds, MIN_CHECKPOINT_SECONDS))
-
-
-def check_seed(seed):
-    """--seed: an integer in SEED_RANGE."""
-    low, high = SEED_RANGE
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
-            not low <= seed <= high:
-        raise ValueError("--seed %r: give an integer from %d to %d" % (seed, low, high))
-
-
-def check_workers(workers):
-    """--workers: 1 .. MAX_WORKERS threads (each holds its own scratch arrays)."""
-    if not 1 <= workers <= MAX_WORKERS:
-        raise ValueError("--workers %d: give 1 to %d threads (this machine has %d cores)"
-                         % (workers, MAX_WORKERS, os.cpu_count() or 1))
-
-
-def check_sizes(**sizes):
-    """--window, --negative, --dim (given by name, e.g. window=5): each at most MAX_SIZE;
-    whether the arrays they make fit is the memory check's (w2v.infra.memory)."""
-    for name, value in sizes.items():
-        if value > MAX_SIZE:
-            raise ValueError("--%s %d: give at most %d" % (name, value, MAX_SIZE))
 
 
 def negative_probabilities(counts, ns_exponent):

@@ -10,6 +10,10 @@ import dataclasses
 import os
 
 SOFTMAX_MAX_VOCAB = 10000   # full softmax costs O(V d) per pair: refused above this
+MIN_CHECKPOINT_SECONDS = 0.1   # each checkpoint writes every vector: more often is waste
+SEED_RANGE = (0, 2 ** 32 - 1)  # NumPy's seeds are non-negative; 32 bits as word2vec C's
+MAX_WORKERS = 256
+MAX_SIZE = 2 ** 31 - 1         # window, negative, dim: the kernel's integer draws
 MODELS = ("skipgram", "cbow")
 LOSSES = ("neg", "hs", "softmax")
 
@@ -100,16 +104,21 @@ def check(o):
         value = getattr(o, name)
         _require(_is_int(value) and value >= 1, name,
                  "must be an integer of at least 1, got %r" % (value,))
+    _require(o.workers <= MAX_WORKERS, "workers", "must be 1 to %d threads (this machine has"
+             " %d cores), got %r" % (MAX_WORKERS, os.cpu_count() or 1, o.workers))
     _require(o.max_vocab is None or (_is_int(o.max_vocab) and o.max_vocab >= 2),
              "max_vocab", "must be an integer of at least 2 (or None), got %r" % (o.max_vocab,))
     _require(o.loss != "neg" or (_is_int(o.negative) and o.negative >= 1), "negative",
              "must be an integer of at least 1 with loss neg, got %r" % (o.negative,))
+    for name in ("dim", "window", "negative"):
+        _require(not _is_int(getattr(o, name)) or getattr(o, name) <= MAX_SIZE, name,
+                 "must be at most %d, got %r" % (MAX_SIZE, getattr(o, name)))
     _require(isinstance(o.sample, (int, float)) and 0 <= o.sample < 1, "sample",
              "must be in [0, 1), e.g. 1e-3 (0 keeps every word), got %r" % (o.sample,))
     _require(isinstance(o.ns_exponent, (int, float)) and abs(o.ns_exponent) < float("inf"),
              "ns_exponent", "must be a number, got %r" % (o.ns_exponent,))
-    _require(_is_int(o.seed) and 0 <= o.seed < 2 ** 32, "seed",
-             "must be an integer in 0 .. 2**32 - 1, got %r" % (o.seed,))
+    _require(_is_int(o.seed) and SEED_RANGE[0] <= o.seed <= SEED_RANGE[1], "seed",
+             "must be an integer from %d to %d, got %r" % (SEED_RANGE + (o.seed,)))
     if o.alpha is None:
         o.alpha = 0.025 if o.model == "skipgram" else 0.05
     _require(isinstance(o.alpha, (int, float)) and 0 < o.alpha < 1e3, "alpha",
@@ -121,7 +130,8 @@ def check(o):
         _require(value is None or isinstance(value, (str, os.PathLike)), name,
                  "must be a file path (or None), got %r" % (value,))
     # A floor: below it a run would spend its time checkpointing, not training.
-    _require(isinstance(o.checkpoint_every, (int, float)) and o.checkpoint_every >= 0.1,
-             "checkpoint_every", "must be at least 0.1 (seconds), got %r"
-             % (o.checkpoint_every,))
+    _require(isinstance(o.checkpoint_every, (int, float)) and
+             o.checkpoint_every >= MIN_CHECKPOINT_SECONDS, "checkpoint_every",
+             "must be at least %g seconds (each checkpoint writes all the vectors), got %r"
+             % (MIN_CHECKPOINT_SECONDS, o.checkpoint_every))
     return o

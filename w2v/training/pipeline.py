@@ -8,25 +8,18 @@ threads, with checkpoints and resume when the run has a folder.
 
 import os
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass
 
+from w2v.infra.outdir import OutputError
+from w2v.training import checks, sources
 from w2v.training import corpus as corpora
 from w2v.training import options as opts
-from w2v.training import sources
 from w2v.training.huffman import build_huffman
 from w2v.training.onepass import count_and_encode
-from w2v.training.trainer import (
-    Checkpoints,
-    Progress,
-    Settings,
-    Trainer,
-    fingerprint,
-    init_vectors,
-    sampling_tables,
-    warm_up,
-)
+from w2v.training.trainer import (Checkpoints, Progress, Settings, Trainer, fingerprint,
+                                  init_vectors, kernels_need_compiling, sampling_tables,
+                                  warm_up)
 from w2v.training.vocab_files import read_vocab_file, save_vocab_file
 
 
@@ -74,12 +67,9 @@ class EpochProgress(Progress):
 
 def load_kernels(say):
     """Load the compiled kernels (compiling them the first time: tens of seconds, once)."""
-    worker = threading.Thread(target=warm_up, daemon=True)
-    worker.start()
-    worker.join(0.5)
-    if worker.is_alive():
+    if kernels_need_compiling():
         say("Compiling the training kernels (once: later runs load them from the cache)...")
-        worker.join()
+    warm_up()
 
 
 def read_corpus(source, o, line):
@@ -106,6 +96,9 @@ def read_corpus(source, o, line):
             "loss softmax computes all %d words' scores for every pair (O(V d)); it is"
             " refused above %d words. Use --loss neg or hs, or --max-vocab %d"
             % (len(vocab), opts.SOFTMAX_MAX_VOCAB, opts.SOFTMAX_MAX_VOCAB))
+    checks.check_trainable(vocab.counts, encoded, o.sample, o.epochs, name)
+    if o.loss == "neg":
+        checks.check_ns_exponent(vocab.words, vocab.counts, o.ns_exponent)
     return vocab, encoded
 
 
@@ -125,6 +118,28 @@ def make_trainer(o, vocab, encoded):
                     dtype="float32", corpus=fingerprint(encoded, vocab.words, vocab.counts))
     vectors = init_vectors(V, o.dim, o.seed)
     return Trainer(settings, encoded, tables, vectors), run_info
+
+
+def check_outputs(outdir, source, o):
+    """OutputError unless every input (the corpus files, --read-vocab) is apart from
+    what the run writes in ``outdir`` (its outputs, checkpoints/, --save-vocab)."""
+    if isinstance(source, (str, os.PathLike)):
+        inputs = [("--corpus", source)]
+    elif source and isinstance(source[0], (str, os.PathLike)):
+        inputs = [("--corpus", path) for path in source]
+    else:
+        inputs = []  # token lists
+    if o.read_vocab is not None:
+        inputs.append(("--read-vocab", o.read_vocab))
+    try:
+        for option, path in inputs:
+            checks.check_outputs_not_inputs(outdir, {option: path})
+            if o.save_vocab is not None and \
+                    os.path.realpath(path) == os.path.realpath(o.save_vocab):
+                raise ValueError("--save-vocab %s would overwrite the input %s: choose"
+                                 " another file" % (o.save_vocab, path))
+    except ValueError as err:
+        raise OutputError(str(err)) from None
 
 
 def _checkpoints(outdir, run_info, trainer, progress, resume, line):
@@ -156,7 +171,10 @@ def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
     """
     load_kernels(line.print)
     with tempfile.TemporaryDirectory(prefix="w2v-") as spool:  # standard input's copy
-        vocab, encoded = read_corpus(sources.resolve(source, outdir or spool), o, line)
+        source = sources.resolve(source, outdir or spool)
+        if outdir is not None:
+            check_outputs(outdir, source, o)
+        vocab, encoded = read_corpus(source, o, line)
     line.print("Vocabulary: %d words; corpus: %d words in the vocabulary (of %d read)"
                % (len(vocab), len(encoded.ids), encoded.raw_words))
     trainer, run_info = make_trainer(o, vocab, encoded)

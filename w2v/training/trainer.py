@@ -2,7 +2,8 @@
 
 The encoded corpus (``w2v.training.corpus.EncodedCorpus``: int32 ids cut into pieces
 of at most 10,000 words) is cut into jobs of whole pieces, about JOB_WORDS
-words each (fewer for costly settings: w2v.training.jobs); every epoch runs the same jobs in corpus order, so job j of the
+words each (fewer for costly settings: w2v.training.jobs); every epoch runs the
+same jobs in corpus order, so job j of the
 run is job j % n of epoch j // n. Each job is one call of the compiled
 ``kernels.train_job`` with its own random seed, derived from (seed, j), and
 the learning rate alpha falling linearly from ``alpha`` at the first word of
