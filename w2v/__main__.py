@@ -8,6 +8,7 @@ COMMANDS = {
     "train": "train word vectors on your text (skip-gram or CBOW; neg, hs or softmax)",
     "evaluate": "score vectors on WordSim-353, SimLex-999 and Google's analogies",
     "explore": "nearest neighbours and analogies of saved vectors",
+    "phrases": "join frequent bigrams with _ (word2phrase, gensim's Phrases), compiled",
 }
 
 

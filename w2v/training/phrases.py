@@ -234,7 +234,8 @@ def _spill_blocks(spill, table):
         if not len(data):
             return
         data = np.concatenate([carry, data]) if len(carry) else data
-        cut = len(data) - int(np.argmax(data[::-1] < 0))   # after the last -1
+        ends = np.flatnonzero(data < 0)
+        cut = int(ends[-1]) + 1 if len(ends) else 0    # after the last -1
         carry, out = data[cut:], np.empty(cut, dtype=np.int32)
         yield out[:_join_block(data[:cut], table.keys, table.values, table.shift, out)]
 
