@@ -66,6 +66,22 @@ def test_same_text_as_gensim_on_a_written_corpus(tmp_path, seed, min_count, thre
     assert len(found) == passes and ("new", "york") in found[0]
 
 
+def test_same_text_as_gensim_on_many_small_corpora_of_colliding_tokens(tmp_path):
+    """Words such as "w0_w1" and "w0_w1_w2" beside "w0" "w1": every way gensim's
+    string keys can merge counts (a word and a pair, two pairs), over 1-3 passes."""
+    source, out = tmp_path / "in.txt", tmp_path / "out.txt"
+    for seed in range(150):
+        rng = random.Random(seed)
+        vocab = ["w%d" % i for i in range(rng.randint(3, 30))] + ["w0_w1", "w0_w1_w2", "w2_"]
+        sentences = [[vocab[min(int(rng.expovariate(0.3)), len(vocab) - 1)]
+                      for _ in range(rng.randint(1, 15))] for _ in range(rng.randint(1, 300))]
+        min_count, threshold = rng.choice([1, 2, 3, 5]), rng.choice([0.5, 1, 2, 5, 10, 50])
+        passes = rng.choice([1, 2, 3])
+        apply_phrases(write_sentences(source, sentences), out, min_count, threshold, passes)
+        expected = gensim_run(sentences, passes, min_count=min_count, threshold=threshold)[1]
+        assert read_lines(out) == expected, "seed %d" % seed
+
+
 def test_same_phrases_and_scores_as_gensim_export_phrases(tmp_path):
     # Words without "_": gensim's export_phrases then lists exactly the pairs above threshold.
     sentences = [[w.replace("_", "") for w in s] for s in planted_corpus(5)]

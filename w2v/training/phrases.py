@@ -105,16 +105,6 @@ def _count_block(block, start, unigrams, keys, counts, shift, used):
 
 
 @njit(cache=True)
-def _find_slots(keys, queries, shift):
-    """The slot of each query key in the table, -1 for a key not in it."""
-    found = np.empty(len(queries), dtype=np.int64)
-    for i in range(len(queries)):
-        h = _slot(keys, queries[i], shift)
-        found[i] = h if keys[h] >= 0 else -1
-    return found
-
-
-@njit(cache=True)
 def _rehash(keys, counts, new_keys, new_counts, shift):
     for i in range(len(keys)):
         if keys[i] >= 0:
@@ -144,6 +134,21 @@ def _join_block(block, keys, tokens, shift, out):
     return n
 
 
+@njit(cache=True)
+def _spell(block, flat, starts, out):
+    """The UTF-8 text of ``block`` in ``out``: word t is flat[starts[t]:starts[t + 1]]
+    (its bytes and a space); a sentence's last space becomes a newline."""
+    n = 0
+    for t in block:
+        if t < 0:
+            out[n - 1] = 10
+            continue
+        for j in range(starts[t], starts[t + 1]):
+            out[n] = flat[j]
+            n += 1
+    return n
+
+
 class _Counts:
     """A hash table of int64 keys a << 32 | b -> int64 values (pair counts, or
     phrase ids), a power-of-2 size, and ``unigrams`` int64 (V,) counts by id."""
@@ -162,11 +167,9 @@ class _Counts:
             self.keys, self.values, self.shift = bigger.keys, bigger.values, bigger.shift
 
     def items(self):
-        """(keys, values) of the used slots, and each slot's row in them (-1: empty)."""
+        """(keys, values) of the used slots."""
         full = self.keys >= 0
-        rows = np.cumsum(full) - 1
-        rows[~full] = -1
-        return self.keys[full], self.values[full], rows
+        return self.keys[full], self.values[full]
 
     def add(self, block, size):
         """Count ``block`` (ids < ``size``, -1 after each sentence)."""
@@ -240,19 +243,17 @@ def _spill_blocks(spill, table):
         yield out[:_join_block(data[:cut], table.keys, table.values, table.shift, out)]
 
 
-def _string_groups(tokens, unigrams, pairs, delimiter):
+def _string_groups(tokens, unigrams, keys, delimiter):
     """The vocabulary keys that share a string (gensim keys its counts by string).
 
     Only a word holding the delimiter can collide: as a word (with a pair that
     joins to it) or inside a pair (with another pair). Returns the groups of
-    more than one member, each a list of ("w", id) and ("p", row of the
-    pairs' keys as pairs.items() gives them).
+    more than one member, each a list of ("w", id) and ("p", row of ``keys``).
     """
     words = tokens.words
     marked = np.array([delimiter in w for w in words], dtype=bool)
     if not marked.any():
         return []
-    keys, _, row_of_slot = pairs.items()
     groups = {}
     for i in np.flatnonzero(marked & (unigrams[:len(words)] > 0)).tolist():
         groups.setdefault(words[i], []).append(("w", i))
@@ -264,26 +265,24 @@ def _string_groups(tokens, unigrams, pairs, delimiter):
     queries = []
     for word, members in groups.items():
         splits = [(word[:at], word[at + len(delimiter):]) for at in range(len(word))
-                  if word.startswith(delimiter, at) and members[0][0] == "w"]
+                  if members[0][0] == "w" and word.startswith(delimiter, at)]
         for a, b in splits:
             i, j = tokens.index.get(a), tokens.index.get(b)
             if i is not None and j is not None and not marked[i] and not marked[j]:
                 queries.append(((i << 32) | j, members))
-    slots = _find_slots(pairs.keys, np.array([q for q, _ in queries], dtype=np.int64),
-                        pairs.shift)
-    for slot, (_, members) in zip(slots.tolist(), queries):
-        if slot >= 0:
-            members.append(("p", int(row_of_slot[slot])))
+    wanted = dict(queries)
+    for row in np.flatnonzero(np.isin(keys, list(wanted))).tolist() if wanted else ():
+        wanted[int(keys[row])].append(("p", row))
     return [m for m in groups.values() if len(m) > 1]
 
 
 def _merged(tokens, counts, delimiter):
     """(pair keys, word counts, pair counts, len_vocab) as gensim's string-keyed
     vocabulary has them: keys sharing a string share the sum of their counts."""
-    keys, pair_counts, _ = counts.items()
+    keys, pair_counts = counts.items()
     unigrams = counts.unigrams.copy()
     len_vocab = int(np.count_nonzero(unigrams)) + len(keys)
-    for members in _string_groups(tokens, unigrams, counts, delimiter):
+    for members in _string_groups(tokens, unigrams, keys, delimiter):
         total = sum(int((unigrams if kind == "w" else pair_counts)[at])
                     for kind, at in members)
         for kind, at in members:
@@ -321,13 +320,14 @@ def _phrase_table(tokens, keys, delimiter):
 
 
 def _write_text(blocks, words, f):
-    """Write id blocks as text: words separated by spaces, a line per sentence."""
-    size = len(words)
-    spelled = [w + " " for w in words] + [w + "\n" for w in words]
+    """Write id blocks as UTF-8 text: words separated by spaces, a line per sentence."""
+    spelled = [w.encode("utf-8") for w in words]
+    starts = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum([len(b) + 1 for b in spelled], out=starts[1:])    # each with its space
+    flat = np.frombuffer(b" ".join(spelled) + b" ", dtype=np.uint8)
     for block in blocks:
-        codes = block.astype(np.int64)
-        codes[np.flatnonzero(block < 0) - 1] += size    # a sentence's last word
-        f.write("".join([spelled[c] for c in codes[block >= 0].tolist()]).encode("utf-8"))
+        out = np.empty(int((starts[block + 1] - starts[block])[block >= 0].sum()), np.uint8)
+        f.write(out[:_spell(block, flat, starts, out)].tobytes())
 
 
 def find_phrases(source, min_count=5, threshold=100.0, delimiter="_", lowercase=False):
