@@ -42,7 +42,7 @@ from numba import njit
 from w2v.infra.fileio import atomic_write
 from w2v.training.corpus import CorpusError, iter_pieces, source_name
 
-BATCH_WORDS = 1 << 18      # words of text encoded at a time
+BATCH_WORDS = 1 << 16      # words of text encoded at a time
 BLOCK_IDS = 1 << 20        # ids read from the spill file at a time
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)   # Fibonacci hashing's multiplier
 _LOW = (1 << 32) - 1
@@ -263,10 +263,9 @@ def _string_groups(tokens, unigrams, keys, delimiter):
         groups.setdefault(words[a] + delimiter + words[b], []).append(("p", row))
     # A pair of two plain words may join to a marked word: split the word.
     queries = []
-    for word, members in groups.items():
-        splits = [(word[:at], word[at + len(delimiter):]) for at in range(len(word))
-                  if members[0][0] == "w" and word.startswith(delimiter, at)]
-        for a, b in splits:
+    for word, members in ((w, m) for w, m in groups.items() if m[0][0] == "w"):
+        at = [i for i in range(len(word)) if word.startswith(delimiter, i)]
+        for a, b in ((word[:i], word[i + len(delimiter):]) for i in at):
             i, j = tokens.index.get(a), tokens.index.get(b)
             if i is not None and j is not None and not marked[i] and not marked[j]:
                 queries.append(((i << 32) | j, members))
