@@ -13,6 +13,7 @@ The command line is ``python -m w2v {train,evaluate,explore,...} --help``.
 from w2v.model import ModelError, Word2Vec, load, train
 from w2v.training.corpus import CorpusError
 from w2v.training.options import OptionError, Options
+from w2v.training.phrases import PhrasesError, apply_phrases, find_phrases
 from w2v.training.pipeline import EpochStats
 from w2v.vectors.keyed import KeyedVectors, UnknownWordError
 from w2v.vectors.word2vec_format import VectorsError
@@ -27,5 +28,5 @@ def load_vectors(path, **kwargs):
 
 
 __all__ = ["train", "load", "load_vectors", "Word2Vec", "KeyedVectors", "Options",
-           "EpochStats", "OptionError", "CorpusError", "ModelError", "UnknownWordError",
-           "VectorsError"]
+           "EpochStats", "find_phrases", "apply_phrases", "OptionError", "CorpusError",
+           "ModelError", "PhrasesError", "UnknownWordError", "VectorsError"]

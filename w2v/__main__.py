@@ -9,6 +9,7 @@ COMMANDS = {
     "evaluate": "score vectors on WordSim-353, SimLex-999 and Google's analogies",
     "explore": "nearest neighbours and analogies of saved vectors",
     "export": "vectors for the TensorFlow Embedding Projector, or to a word2vec file",
+    "phrases": "join frequent bigrams with _ (word2phrase, gensim's Phrases), compiled",
 }
 
 
