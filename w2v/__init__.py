@@ -13,12 +13,22 @@ The command line is ``python -m w2v {train,evaluate,explore,...} --help``.
 from w2v.model import ModelError, Word2Vec, load, train
 from w2v.training.corpus import CorpusError
 from w2v.training.options import OptionError, Options
-from w2v.training.phrases import PhrasesError, apply_phrases, find_phrases
-from w2v.training.pipeline import EpochStats
 from w2v.vectors.keyed import KeyedVectors, UnknownWordError
 from w2v.vectors.word2vec_format import VectorsError
 
 __version__ = "0.1.0"
+
+
+# Loaded when first used: they bring numba's compiler, which querying vectors never needs.
+_LAZY = {"EpochStats": "w2v.training.pipeline", "find_phrases": "w2v.training.phrases",
+         "apply_phrases": "w2v.training.phrases", "PhrasesError": "w2v.training.phrases"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError("module 'w2v' has no attribute %r" % name)
 
 
 def load_vectors(path, **kwargs):

@@ -20,7 +20,6 @@ import numpy as np
 from w2v.infra.fileio import atomic_write, npy_bytes, read_regular
 from w2v.infra.terminal import ProgressLine, StopRequest
 from w2v.training import options as opts
-from w2v.training.pipeline import fit
 from w2v.vectors.keyed import KeyedVectors
 from w2v.vectors.word2vec_format import save_vocab
 
@@ -175,6 +174,8 @@ def train(corpus, outdir=None, *, callbacks=(), verbose=True, resume=True, **opt
     Ctrl-C stops at the next job (with outdir: after a checkpoint) and raises
     KeyboardInterrupt.
     """
+    from w2v.training.pipeline import fit  # here: numba loads only when training
+
     o = opts.make(**options)
     line = ProgressLine() if verbose else _Silent()
     try:
@@ -189,7 +190,7 @@ def train(corpus, outdir=None, *, callbacks=(), verbose=True, resume=True, **opt
 
 
 def from_fitted(done, o, copy=False):
-    """The Word2Vec of a pipeline.Fitted run (copy: its own arrays, not the trainer's)."""
+    """The Word2Vec of a ``pipeline.Fitted`` run (copy: its own arrays, not the trainer's)."""
     V = len(done.vocab)
     vectors = np.array(done.trainer.vectors) if copy else done.trainer.vectors
     return Word2Vec(KeyedVectors(done.vocab.words, vectors[:V], done.vocab.counts),

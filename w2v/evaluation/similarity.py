@@ -11,8 +11,6 @@ what gensim's ``KeyedVectors.evaluate_word_pairs`` reports as ``spearman``.
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
-from scipy.stats import rankdata
 
 from w2v.linalg import unit_rows
 
@@ -57,6 +55,8 @@ def spearman(x, y):
                          % (x.shape, y.shape))
     if len(x) < 2:
         return None
+    from scipy.stats import rankdata  # here: scipy.stats takes 0.4 s to import
+
     rx, ry = rankdata(x) - (len(x) + 1) / 2, rankdata(y) - (len(y) + 1) / 2  # mean rank 0
     denominator = np.sqrt(np.sum(rx * rx) * np.sum(ry * ry))
     if denominator == 0:
@@ -123,4 +123,6 @@ def correlations(result, dummy4unknown=False, source="the benchmark"):
                          % (source, len(gold), "" if len(gold) == 1 else "s",
                             result.pairs_total))
     oov_ratio = 100.0 * len(result.left_out) / result.pairs_total  # dummies or not, as gensim
+    from scipy import stats  # here: it takes 0.4 s to import
+
     return stats.pearsonr(gold, model), stats.spearmanr(gold, model), oov_ratio
