@@ -281,6 +281,7 @@ def test_sigterm_before_the_first_job_writes_no_checkpoint(tmp_path, small_corpu
     done = run_python(code, *train_cmd(small_corpus, tmp_path / "out")[2:], timeout=TIMEOUT)
     assert done.returncode == 130, done.stderr
     assert not list((tmp_path / "out" / "checkpoints").glob("saved_state_*"))
+    assert "before the first job was trained: nothing to save" in done.stdout
 
 
 @pytest.mark.parametrize("twice", [False, True])

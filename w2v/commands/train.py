@@ -115,6 +115,15 @@ def write_outputs(outdir, model):
     return paths
 
 
+def _interrupted(signal_name, done, outdir):
+    """What a stopped run says: where it was saved, or that nothing was to save."""
+    if done.saved:
+        return ("Interrupted (%s): checkpoint saved in %s; run the same command again to"
+                " resume." % (signal_name, os.path.join(outdir, "checkpoints")))
+    return ("Interrupted (%s) before the first job was trained: nothing to save; run the"
+            " same command again to start." % signal_name)
+
+
 def main(argv=None, treebank=None):
     """``python -m w2v train``; ``treebank`` (the assignment's) adds --sst."""
     args = parse_args(argv, treebank)
@@ -125,8 +134,7 @@ def main(argv=None, treebank=None):
                        not args.no_resume)
             line.close()
             if not done.finished:
-                print("Interrupted (%s): checkpoint saved in %s; run the same command again"
-                      " to resume." % (stop.requested, os.path.join(args.outdir, "checkpoints")))
+                print(_interrupted(stop.requested, done, args.outdir))
                 return 130
             print("training took %.2f s" % done.seconds)
             model = from_fitted(done, args.options)

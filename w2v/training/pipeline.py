@@ -45,6 +45,7 @@ class Fitted:
     finished: bool
     seconds: float
     run_info: dict
+    saved: int = None       # the jobs done at the newest checkpoint written (None: none)
 
 
 class EpochProgress(Progress):
@@ -198,4 +199,5 @@ def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
     seconds = time.monotonic() - start
     if saves is not None:
         saves.save(jobs)
-    return Fitted(trainer, vocab, progress, jobs == trainer.total_jobs, seconds, run_info)
+    return Fitted(trainer, vocab, progress, jobs == trainer.total_jobs, seconds, run_info,
+                  saves.last_saved if saves is not None else None)
