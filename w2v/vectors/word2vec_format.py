@@ -13,15 +13,22 @@ byte offset) of what it cannot read, and refuses NaN or infinite values,
 naming the word.
 """
 
+import bz2
+import gzip
+import lzma
 import mmap
 import os
+import re
 import warnings
+import zlib
 
 import numpy as np
 
-from w2v.infra.fileio import atomic_write
+# read_npy: files.py reads run.py's wordVectors.npy through it.
+from w2v.infra.fileio import atomic_write, compression, read_npy  # noqa: F401
 
 MAX_WORD_BYTES = 10000  # a longer "word" means the file is not word2vec binary
+MAX_COUNT = np.iinfo(np.int64).max  # counts are int64
 
 
 class VectorsError(ValueError):
@@ -53,24 +60,31 @@ def _check_regular(path):
 def read_vocab(path, unique=False):
     """The words of vocab.txt and their counts: (list of V str, (V,) int array or None).
 
-    Lines are ``word`` or ``word<TAB>count``, all of one kind. With ``unique``
-    a word listed twice is an error.
+    Lines are ``word`` or ``word<TAB>count``, all of one kind, ending in LF or
+    CRLF. With ``unique`` a word listed twice is an error.
     """
     _check_regular(path)
     try:
         with open(path, encoding="utf-8", newline="\n") as f:
             lines = f.read().split("\n")
     except UnicodeDecodeError as err:
-        raise VectorsError("%s is not UTF-8 text (%s)" % (path, err.reason)) from None
+        packed = compression(path)
+        raise VectorsError("%s is %s (%s)" % (path, "not UTF-8 text" if packed is None else
+                                              "%s-compressed: unpack it first" % packed,
+                                              err.reason)) from None
     if lines and lines[-1] == "":
         lines.pop()
     words, counts, first = [], [], {}
     with_counts = bool(lines) and "\t" in lines[0]
     for lineno, line in enumerate(lines, start=1):
-        word, tab, count = line.partition("\t")
-        if bool(tab) != with_counts or (tab and not count.isdigit()):
+        word, tab, count = line[:-1].partition("\t") if line.endswith("\r") else \
+            line.partition("\t")
+        if bool(tab) != with_counts or (tab and not (count.isascii() and count.isdigit())):
             raise VectorsError("%s:%d: %r is not `word` or `word<TAB>count` like line 1"
                                % (path, lineno, line))
+        if tab and int(count) > MAX_COUNT:
+            raise VectorsError("%s:%d: the count %s of %r is too large (at most %d); the"
+                               " file is corrupt" % (path, lineno, count, word, MAX_COUNT))
         if unique and word in first:
             raise VectorsError("%s:%d: %r is listed twice (first on line %d)"
                                % (path, lineno, word, first[word]))
@@ -98,32 +112,71 @@ def save_vocab(path, words, counts=None):
 
 # ---- reading word2vec files ----------------------------------------------------
 
+FIELD_SEPARATOR = re.compile(r"[ \t]+")  # a run of spaces or tabs (gensim allows one space)
+CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # never in a text line
+TEXT_BYTES = re.compile(rb"[\x20-\x7e\t\r\n]*")  # what a text file's numbers are made of
+
+
 def read_word2vec(path, binary=None, limit=None, dtype=np.float64):
     """Read a word2vec text or binary file: returns (words, matrix (V, D)).
 
-    binary -- True / False forces the format; None detects it from the first entry
+    binary -- True / False forces the format; None detects it from the content
     limit -- read only the first ``limit`` words
-    A word listed twice keeps its first vector, as gensim does (with a warning).
+    A gzip, bzip2 or xz file is decompressed (in memory) first. A word listed
+    twice keeps its first vector, as gensim does (with a warning).
     """
     _check_regular(path)
-    with open(path, "rb") as f:
-        first = f.readline(MAX_WORD_BYTES)
-        header = parse_header(first)
-        if header is None:  # no "V D" line: a headerless text file (GloVe's layout)
-            if binary:
-                raise VectorsError("%s:1: a word2vec binary file starts with the line `V D`"
-                                   " (number of words, dimension); found %r"
-                                   % (path, first[:80]))
-            f.seek(0)
-            return _read_text(f, path, 1, None, None, limit, dtype)
-        V, D = header
-        start = f.tell()
-        if binary is None:
-            binary = not _looks_like_text(f.readline(MAX_WORD_BYTES + 40 * D), D)
-            f.seek(start)
-        if not binary:
-            return _read_text(f, path, 2, V, D, limit, dtype)
-    return _read_binary(path, start, V, D, limit, dtype)
+    packed = compression(path)
+    if packed is None:
+        with open(path, "rb") as f:
+            if not os.fstat(f.fileno()).st_size:
+                raise VectorsError("%s is empty; expected word vectors" % path)
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return _read(mm, path, binary, limit, dtype)
+    return _read(_decompressed(path, packed), path, binary, limit, dtype)
+
+
+def _decompressed(path, packed):
+    """The bytes of the gzip, bzip2 or xz file ``path``; VectorsError for other archives
+    or corrupt data."""
+    openers = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
+    if packed not in openers:
+        raise VectorsError("%s is a %s archive, not a word2vec file: unpack it first"
+                           % (path, packed))
+    try:
+        with openers[packed](path, "rb") as f:
+            return f.read()
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as err:
+        raise VectorsError("%s: its %s data are corrupt or truncated (%s); download or"
+                           " copy the file again" % (path, packed, err)) from None
+
+
+def _read(buf, path, binary, limit, dtype):
+    """Read the word2vec file whose bytes are ``buf`` (bytes or an mmap)."""
+    end = buf.find(b"\n", 0, MAX_WORD_BYTES)
+    start = len(buf) if end < 0 else end + 1
+    header = parse_header(buf[:start])
+    if header is None:  # no "V D" line: a headerless text file (GloVe's layout)
+        if binary:
+            raise VectorsError("%s:1: a word2vec binary file starts with the line `V D`"
+                               " (number of words, dimension); found %r"
+                               % (path, buf[:80]))
+        return _read_text(_lines(buf, 0), path, 1, None, None, limit, dtype)
+    V, D = header
+    if binary is None:
+        binary = not _is_text(buf, start, V, D)
+    if not binary:
+        return _read_text(_lines(buf, start), path, 2, V, D, limit, dtype)
+    return _read_binary(buf, path, start, V, D, limit, dtype)
+
+
+def _lines(buf, start):
+    """The lines (bytes) of ``buf`` from byte ``start``, read one at a time."""
+    while start < len(buf):
+        end = buf.find(b"\n", start)
+        end = len(buf) if end < 0 else end + 1
+        yield buf[start:end]
+        start = end
 
 
 def parse_header(line):
@@ -134,16 +187,50 @@ def parse_header(line):
     return None
 
 
-def _looks_like_text(line, D):
-    """Whether ``line`` (bytes) is a text entry: a word and D numbers."""
+def _is_text(buf, start, V, D):
+    """Whether the entries after the header (byte ``start``) are text, not binary.
+
+    A first line of a word and D numbers is text. Otherwise the first entries
+    are tried as binary (word, space, 4D bytes): a line that is text-like (no
+    control bytes) and does not parse as binary is text, so the text reader
+    names its malformed value; when both readings fit, vector bytes that are
+    all printable ASCII mean text (float32 bytes practically never are).
+    """
+    end = buf.find(b"\n", start, start + MAX_WORD_BYTES + 40 * D)
+    line = buf[start:len(buf) if end < 0 else end]
     try:
-        fields = line.decode("utf-8").rstrip().split(" ")
-        if len(fields) != D + 1:
-            return False
-        np.array(fields[1:], dtype=float)
-    except (UnicodeDecodeError, ValueError):
-        return False
-    return True
+        fields = FIELD_SEPARATOR.split(line.decode("utf-8").rstrip())
+        text_like = not CONTROL.search(line)
+    except UnicodeDecodeError:
+        fields, text_like = [], False
+    if text_like and len(fields) == D + 1 and all(map(_is_number, fields[1:])):
+        return True
+    vector = _binary_entries(buf, start, min(V, 2), D)
+    if vector is None:
+        return text_like
+    return text_like and TEXT_BYTES.fullmatch(vector) is not None
+
+
+def _binary_entries(buf, p, n, D):
+    """The vector bytes of the first of ``n`` binary entries from byte ``p``, or None
+    unless all ``n`` parse: a word (UTF-8, no whitespace or control bytes), a
+    space, 4D bytes, an optional newline."""
+    first = None
+    for _ in range(n):
+        space = buf.find(b" ", p, p + MAX_WORD_BYTES)
+        word = buf[p:space]
+        if space <= p or CONTROL.search(word) or re.search(rb"[\t\n\r]", word):
+            return None
+        try:
+            word.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        p = space + 1 + 4 * D
+        if p > len(buf):
+            return None
+        first = buf[space + 1:p] if first is None else first
+        p += buf[p:p + 1] == b"\n"
+    return first
 
 
 def _keep(words, seen, duplicates, word):
@@ -166,15 +253,18 @@ def _finished(path, words, rows, duplicates, dtype):
     return words, np.array(rows, dtype=dtype)
 
 
-def _read_text(f, path, lineno, V, D, limit, dtype):
-    """Read the text entries from ``f`` (bytes, at line ``lineno``); D None: from line 1."""
+def _read_text(lines, path, lineno, V, D, limit, dtype):
+    """Read the text entries of ``lines`` (bytes, from line ``lineno``); D None: from line 1.
+
+    Fields are separated by runs of spaces or tabs; a line may end in CRLF.
+    """
     words, rows, seen, duplicates = [], [], set(), []
     entries = 0
-    for lineno, raw in enumerate(f, start=lineno):
+    for lineno, raw in enumerate(lines, start=lineno):
         if limit is not None and entries >= limit:
             break
         try:
-            fields = raw.decode("utf-8").rstrip().split(" ")
+            fields = FIELD_SEPARATOR.split(raw.decode("utf-8").rstrip())
         except UnicodeDecodeError as err:
             raise VectorsError("%s:%d: not UTF-8 text (%s)" % (path, lineno, err.reason)) from None
         if fields == [""]:
@@ -213,40 +303,38 @@ def _is_number(text):
     return True
 
 
-def _read_binary(path, start, V, D, limit, dtype):
-    """Read the binary entries after the header (byte ``start``) of ``path``."""
+def _read_binary(buf, path, start, V, D, limit, dtype):
+    """Read the binary entries after the header (byte ``start``) of ``buf``."""
     n = V if limit is None else min(V, limit)
     words, rows, seen, duplicates = [], [], set(), []
-    size = os.path.getsize(path)
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        p = start
-        for entry in range(1, n + 1):
-            while p < size and mm[p] == 0x0A:  # word2vec C ends each vector with "\n"
-                p += 1
-            space = mm.find(b" ", p, p + MAX_WORD_BYTES)
-            if space < 0:
-                raise VectorsError("%s: entry %d of %d (byte %d): no word followed by a space;"
-                                   " the file is truncated or not word2vec binary"
-                                   % (path, entry, V, p))
-            try:
-                word = mm[p:space].decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise VectorsError("%s: entry %d (byte %d): the word is not UTF-8 (%s)"
-                                   % (path, entry, p, err.reason)) from None
-            p = space + 1 + 4 * D
-            if p > size:
-                raise VectorsError("%s: entry %d of %d (%r): the file ends inside its vector;"
-                                   " it is truncated" % (path, entry, V, word))
-            row = np.frombuffer(mm[space + 1:p], dtype="<f4")
-            if not np.all(np.isfinite(row)):
-                raise VectorsError("%s: entry %d: the vector of %r holds NaN or infinite values"
-                                   % (path, entry, word))
-            if _keep(words, seen, duplicates, word):
-                rows.append(row)
-        if n == V and mm[p:size].strip(b"\n"):
-            raise VectorsError("%s: data after the %d words the header announces (byte %d);"
-                               " the header is wrong or the file is not word2vec binary"
-                               % (path, V, p))
+    size, p = len(buf), start
+    for entry in range(1, n + 1):
+        while p < size and buf[p] == 0x0A:  # word2vec C ends each vector with "\n"
+            p += 1
+        space = buf.find(b" ", p, p + MAX_WORD_BYTES)
+        if space < 0:
+            raise VectorsError("%s: entry %d of %d (byte %d): no word followed by a space;"
+                               " the file is truncated or not word2vec binary"
+                               % (path, entry, V, p))
+        try:
+            word = buf[p:space].decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise VectorsError("%s: entry %d (byte %d): the word is not UTF-8 (%s)"
+                               % (path, entry, p, err.reason)) from None
+        p = space + 1 + 4 * D
+        if p > size:
+            raise VectorsError("%s: entry %d of %d (%r): the file ends inside its vector;"
+                               " it is truncated" % (path, entry, V, word))
+        row = np.frombuffer(buf[space + 1:p], dtype="<f4")
+        if not np.all(np.isfinite(row)):
+            raise VectorsError("%s: entry %d: the vector of %r holds NaN or infinite values"
+                               % (path, entry, word))
+        if _keep(words, seen, duplicates, word):
+            rows.append(row)
+    if n == V and buf[p:size].strip(b"\n"):
+        raise VectorsError("%s: data after the %d words the header announces (byte %d);"
+                           " the header is wrong or the file is not word2vec binary"
+                           % (path, V, p))
     return _finished(path, words, rows, duplicates, dtype)
 
 
