@@ -424,3 +424,21 @@ def test_chart_path_is_beside_the_vectors(tmp_path):
     assert evaluate_command.chart_path(str(tmp_path)) == str(tmp_path / "evaluation.png")
     beside = evaluate_command.chart_path(str(tmp_path / "gensim.vec"))
     assert beside == str(tmp_path / "gensim_evaluation.png")
+
+
+def test_cli_with_no_benchmark_found_fails_saying_where_it_looked(tmp_path, capsys):
+    """It used to exit 0 with an empty table (issue 20)."""
+    empty = tmp_path / "bench"
+    empty.mkdir()
+    vec = write_fixture_vectors(tmp_path / "v.txt")
+    for extra in (["--no-sentiment"], ["--data", str(tmp_path / "nothing")]):
+        code, out, err = run_cli(capsys, "--vectors", vec, "--benchmarks", empty, "--no-plot",
+                                 *extra)
+        assert code == 1, out
+        assert err.startswith("error: nothing to evaluate: no benchmark in %s (looked for"
+                              " wordsim353.tsv or " % empty), err
+        assert "questions-words.txt); run `sh get_datasets.sh`" in err
+        assert len(err.splitlines()) == 1 and "Word similarity" not in out
+    code, out, err = evaluate_command.main(["--vectors", str(vec), "--benchmarks", str(empty),
+                                            "--no-plot"]), *capsys.readouterr()
+    assert code == 1 and "nothing to evaluate" in err and "skipped" not in out
