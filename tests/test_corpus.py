@@ -15,7 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REAL_SST
+from tests.conftest import REAL_SST, needs_real_sst
+from tests.conftest import REAL_WIKI as WIKI
+from tests.conftest import needs_real_wiki as needs_wiki
 from train import treebank_sentences
 from w2v.training import corpus
 from w2v.training.corpus import (
@@ -29,8 +31,6 @@ from w2v.training.corpus import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "wiki106.txt"
-needs_wiki = pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/corpora")
 
 
 def write(path, text, opener=open):
@@ -120,7 +120,7 @@ def test_treebank_sentences(treebank_dir):
     assert all(w == w.lower() for w in vocab.words)
 
 
-@pytest.mark.skipif(not REAL_SST.exists(), reason="needs ../shared/data")
+@needs_real_sst
 def test_real_treebank_counts():
     """The assignment's numbers: 19,538 words; its count 227,246 includes one "UNK"."""
     vocab = build_vocabulary(treebank_sentences(str(REAL_SST)), min_count=1)

@@ -17,7 +17,7 @@ from scipy import stats
 
 import evaluate
 import sentiment
-from tests.conftest import ROOT
+from tests.conftest import REAL_BENCH, REAL_WIKI, ROOT, WIKI_HOW, missing_reason
 from utils.treebank import StanfordSentiment
 from w2v.commands import evaluate as evaluate_command
 from w2v.evaluation import analogies, benchmarks
@@ -27,9 +27,8 @@ from w2v.evaluation.similarity import evaluate_word_pairs, spearman
 from w2v.evaluation.wordindex import WordIndex, frequency_order
 from w2v.vectors import files as vectors
 
-SHARED = ROOT.parent / "shared" / "data"
-BENCH = SHARED / "benchmarks"
-CORPUS = SHARED / "corpora" / "wiki106.txt"
+BENCH = REAL_BENCH or ROOT / "utils" / "datasets" / "benchmarks"
+CORPUS = REAL_WIKI
 FILES = {"wordsim353": BENCH / "wordsim353.tsv", "simlex999": BENCH / "simlex999.txt",
          "analogy": BENCH / "questions-words.txt"}
 
@@ -172,8 +171,9 @@ def test_a_known_analogy_and_the_excluded_question_words():
 
 # ---- equality with gensim on a real training run -------------------------------------------
 
-needs_real = pytest.mark.skipif(not (CORPUS.is_file() and BENCH.is_dir()),
-                                reason="no ../shared/data corpus and benchmarks here")
+needs_real = pytest.mark.skipif(REAL_WIKI is None or REAL_BENCH is None, reason=missing_reason(
+    "corpora/wiki106.txt and benchmarks/", WIKI_HOW + "; `sh get_datasets.sh` installs the"
+    " benchmarks"))
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ loaded (engines/compiled.py); the build leaves no files behind and dies with its
 
 import glob
 import os
-import signal
 import subprocess
 import sys
 import time
