@@ -70,6 +70,34 @@ needs_real_wiki = pytest.mark.skipif(REAL_WIKI is None, reason=missing_reason(
     "corpora/wiki106.txt", WIKI_HOW))
 
 
+# ---- slow tests: `-m "not slow"` leaves them out -------------------------------------------
+
+# The slow tests of files other helpers maintain, by file and test name (parameters
+# included); the files this list does not name mark theirs with @pytest.mark.slow.
+# tests/test_hardening_data.py checks that every name here is a test of its file.
+SLOW_TESTS = {
+    "test_train.py": ("test_killed_run_resumes_bit_identical",
+                      "test_memory_of_a_single_line_corpus_is_bounded",
+                      "test_progress_line_on_a_terminal"),
+    "test_kernels.py": ("test_job_equals_its_pairs_replayed_through_numpy",),
+    "test_resume.py": ("test_killed_at_random_moments_resumes_bit_identical",
+                       "test_stop_signal_saves_and_resumes_bit_identical",
+                       "test_a_finished_run_asked_again_does_not_train_again",
+                       "test_all_checkpoints_corrupt_restarts_without_losing_new_ones",
+                       "test_a_second_run_on_the_same_outdir_stops_at_once",
+                       "test_edited_engine_seed_on_the_exact_path_is_refused"),
+    "test_terminal.py": ("test_progress_line_stays_on_screen_under_run_py_output",),
+    "test_sentiment.py": ("test_sentiment_script_end_to_end", "test_sentiment_vector_choice"),
+    "test_treebank.py": ("test_real_data_counts",),
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if getattr(item, "originalname", None) in SLOW_TESTS.get(item.path.name, ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def run_python(code, *args, timeout=60):
     """Run ``code`` (with ``args`` as sys.argv[1:]) in a fresh interpreter in the project folder.
 

@@ -218,6 +218,7 @@ def peak_bytes(function):
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_a_huge_line_in_bounded_memory(tmp_path, monkeypatch):
     """10^6 words on one line: memory is a block, a piece and the ids, not the line.
 

@@ -171,9 +171,15 @@ def test_a_known_analogy_and_the_excluded_question_words():
 
 # ---- equality with gensim on a real training run -------------------------------------------
 
-needs_real = pytest.mark.skipif(REAL_WIKI is None or REAL_BENCH is None, reason=missing_reason(
-    "corpora/wiki106.txt and benchmarks/", WIKI_HOW + "; `sh get_datasets.sh` installs the"
-    " benchmarks"))
+_missing_real = pytest.mark.skipif(
+    REAL_WIKI is None or REAL_BENCH is None, reason=missing_reason(
+        "corpora/wiki106.txt and benchmarks/", WIKI_HOW + "; `sh get_datasets.sh` installs"
+        " the benchmarks"))
+
+
+def needs_real(test):
+    """A test on gensim's training run of wiki106: needs the real data, and is slow."""
+    return pytest.mark.slow(_missing_real(test))
 
 
 @pytest.fixture(scope="module")

@@ -54,3 +54,14 @@ def test_no_test_hard_codes_the_shared_data_folder():
             if re.search(r"""["']shared["']|shared/data""", line):
                 offenders.append("%s:%d" % (path.name, number))
     assert offenders == []
+
+
+def test_every_test_named_slow_in_conftest_exists():
+    """A renamed test would silently leave the quick run (-m "not slow") slower."""
+    import ast
+
+    from tests.conftest import SLOW_TESTS
+    for name, tests in SLOW_TESTS.items():
+        tree = ast.parse((ROOT / "tests" / name).read_text())
+        defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+        assert set(tests) <= defined, (name, set(tests) - defined)
