@@ -148,3 +148,21 @@ def test_a_lying_word_vectors_npy_is_one_line_in_every_script(tmp_path, script):
                                   " announces a float64 array of shape (2000000000000, 4)"
                                   % (tmp_path / "wordVectors.npy")), done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path):
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"\xef\xbb\xbf2 3\ncat 0.5 0.25 1\ndog 1 2 3\n")
+    assert load(path).words == ["cat", "dog"]
+    path.write_bytes(b"\xef\xbb\xbfcat 0.5 0.25 1\ndog 1 2 3\n")  # headerless
+    assert load(path).words == ["cat", "dog"]
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_bytes(b"\xef\xbb\xbfcat\t5\ndog\t3\n")
+    assert word2vec_format.read_vocab(str(vocab))[0] == ["cat", "dog"]
+
+
+def test_an_empty_line_in_vocab_txt_is_named(tmp_path):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_bytes(b"cat\n\ndog\n")
+    with pytest.raises(VectorsError, match=r"vocab\.txt:2: '' is not `word` or"):
+        word2vec_format.read_vocab(str(vocab))

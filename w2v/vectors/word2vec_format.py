@@ -13,26 +13,23 @@ byte offset) of what it cannot read, and refuses NaN or infinite values,
 naming the word.
 """
 
-import bz2
-import gzip
-import lzma
 import mmap
 import os
-import re
 import warnings
-import zlib
 
 import numpy as np
 
 # read_npy: files.py reads run.py's wordVectors.npy through it.
 from w2v.infra.fileio import atomic_write, compression, read_npy  # noqa: F401
-
-MAX_WORD_BYTES = 10000  # a longer "word" means the file is not word2vec binary
+from w2v.vectors.detection import (
+    FIELD_SEPARATOR,
+    MAX_WORD_BYTES,
+    VectorsError,
+    decompressed,
+    is_number,
+    is_text,
+)
 MAX_COUNT = np.iinfo(np.int64).max  # counts are int64
-
-
-class VectorsError(ValueError):
-    """Word vectors on disk are missing, malformed or inconsistent; the message says where."""
 
 
 def check_words(words):
@@ -64,8 +61,8 @@ def read_vocab(path, unique=False):
     CRLF. With ``unique`` a word listed twice is an error.
     """
     _check_regular(path)
-    try:
-        with open(path, encoding="utf-8", newline="\n") as f:
+    try:  # utf-8-sig: a byte-order mark is not part of the first word
+        with open(path, encoding="utf-8-sig", newline="\n") as f:
             lines = f.read().split("\n")
     except UnicodeDecodeError as err:
         packed = compression(path)
@@ -79,7 +76,8 @@ def read_vocab(path, unique=False):
     for lineno, line in enumerate(lines, start=1):
         word, tab, count = line[:-1].partition("\t") if line.endswith("\r") else \
             line.partition("\t")
-        if bool(tab) != with_counts or (tab and not (count.isascii() and count.isdigit())):
+        if not word or bool(tab) != with_counts or (tab and not (count.isascii()
+                                                                and count.isdigit())):
             raise VectorsError("%s:%d: %r is not `word` or `word<TAB>count` like line 1"
                                % (path, lineno, line))
         if tab and int(count) > MAX_COUNT:
@@ -112,11 +110,6 @@ def save_vocab(path, words, counts=None):
 
 # ---- reading word2vec files ----------------------------------------------------
 
-FIELD_SEPARATOR = re.compile(r"[ \t]+")  # a run of spaces or tabs (gensim allows one space)
-CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # never in a text line
-TEXT_BYTES = re.compile(rb"[\x20-\x7e\t\r\n]*")  # what a text file's numbers are made of
-
-
 def read_word2vec(path, binary=None, limit=None, dtype=np.float64):
     """Read a word2vec text or binary file: returns (words, matrix (V, D)).
 
@@ -133,38 +126,24 @@ def read_word2vec(path, binary=None, limit=None, dtype=np.float64):
                 raise VectorsError("%s is empty; expected word vectors" % path)
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
                 return _read(mm, path, binary, limit, dtype)
-    return _read(_decompressed(path, packed), path, binary, limit, dtype)
-
-
-def _decompressed(path, packed):
-    """The bytes of the gzip, bzip2 or xz file ``path``; VectorsError for other archives
-    or corrupt data."""
-    openers = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
-    if packed not in openers:
-        raise VectorsError("%s is a %s archive, not a word2vec file: unpack it first"
-                           % (path, packed))
-    try:
-        with openers[packed](path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError, zlib.error, lzma.LZMAError) as err:
-        raise VectorsError("%s: its %s data are corrupt or truncated (%s); download or"
-                           " copy the file again" % (path, packed, err)) from None
+    return _read(decompressed(path, packed), path, binary, limit, dtype)
 
 
 def _read(buf, path, binary, limit, dtype):
     """Read the word2vec file whose bytes are ``buf`` (bytes or an mmap)."""
-    end = buf.find(b"\n", 0, MAX_WORD_BYTES)
+    first = 3 if buf[:3] == b"\xef\xbb\xbf" else 0  # a UTF-8 byte-order mark
+    end = buf.find(b"\n", first, MAX_WORD_BYTES)
     start = len(buf) if end < 0 else end + 1
-    header = parse_header(buf[:start])
+    header = parse_header(buf[first:start])
     if header is None:  # no "V D" line: a headerless text file (GloVe's layout)
         if binary:
             raise VectorsError("%s:1: a word2vec binary file starts with the line `V D`"
                                " (number of words, dimension); found %r"
                                % (path, buf[:80]))
-        return _read_text(_lines(buf, 0), path, 1, None, None, limit, dtype)
+        return _read_text(_lines(buf, first), path, 1, None, None, limit, dtype)
     V, D = header
     if binary is None:
-        binary = not _is_text(buf, start, V, D)
+        binary = not is_text(buf, start, V, D)
     if not binary:
         return _read_text(_lines(buf, start), path, 2, V, D, limit, dtype)
     return _read_binary(buf, path, start, V, D, limit, dtype)
@@ -185,52 +164,6 @@ def parse_header(line):
     if len(fields) == 2 and all(x.isdigit() for x in fields):
         return int(fields[0]), int(fields[1])
     return None
-
-
-def _is_text(buf, start, V, D):
-    """Whether the entries after the header (byte ``start``) are text, not binary.
-
-    A first line of a word and D numbers is text. Otherwise the first entries
-    are tried as binary (word, space, 4D bytes): a line that is text-like (no
-    control bytes) and does not parse as binary is text, so the text reader
-    names its malformed value; when both readings fit, vector bytes that are
-    all printable ASCII mean text (float32 bytes practically never are).
-    """
-    end = buf.find(b"\n", start, start + MAX_WORD_BYTES + 40 * D)
-    line = buf[start:len(buf) if end < 0 else end]
-    try:
-        fields = FIELD_SEPARATOR.split(line.decode("utf-8").rstrip())
-        text_like = not CONTROL.search(line)
-    except UnicodeDecodeError:
-        fields, text_like = [], False
-    if text_like and len(fields) == D + 1 and all(map(_is_number, fields[1:])):
-        return True
-    vector = _binary_entries(buf, start, min(V, 2), D)
-    if vector is None:
-        return text_like
-    return text_like and TEXT_BYTES.fullmatch(vector) is not None
-
-
-def _binary_entries(buf, p, n, D):
-    """The vector bytes of the first of ``n`` binary entries from byte ``p``, or None
-    unless all ``n`` parse: a word (UTF-8, no whitespace or control bytes), a
-    space, 4D bytes, an optional newline."""
-    first = None
-    for _ in range(n):
-        space = buf.find(b" ", p, p + MAX_WORD_BYTES)
-        word = buf[p:space]
-        if space <= p or CONTROL.search(word) or re.search(rb"[\t\n\r]", word):
-            return None
-        try:
-            word.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        p = space + 1 + 4 * D
-        if p > len(buf):
-            return None
-        first = buf[space + 1:p] if first is None else first
-        p += buf[p:p + 1] == b"\n"
-    return first
 
 
 def _keep(words, seen, duplicates, word):
@@ -279,7 +212,7 @@ def _read_text(lines, path, lineno, V, D, limit, dtype):
         try:
             row = np.array(fields[1:], dtype=float)
         except ValueError:
-            bad = next(x for x in fields[1:] if not _is_number(x))
+            bad = next(x for x in fields[1:] if not is_number(x))
             raise VectorsError("%s:%d: %r is not a number (the vector of %r)"
                                % (path, lineno, bad, fields[0])) from None
         if not np.all(np.isfinite(row)):
@@ -293,14 +226,6 @@ def _read_text(lines, path, lineno, V, D, limit, dtype):
                            " missing or extra: the file is truncated or not one file)"
                            % (path, V, entries))
     return _finished(path, words, rows, duplicates, dtype)
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _read_binary(buf, path, start, V, D, limit, dtype):
