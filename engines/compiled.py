@@ -39,6 +39,7 @@ import types
 import numpy as np
 
 from w2v.infra import kernel_cache
+from w2v.infra.fileio import read_regular
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -101,9 +102,8 @@ def _verified(path):
     """'' when ``path`` matches the size and hash written after its complete build,
     else what is wrong. A truncated module must never be loaded: the loader maps
     it, and touching a page past its end kills the process with SIGBUS."""
-    try:
-        with open(path + RECORD, encoding="ascii") as f:
-            recorded = f.read().strip()
+    try:  # a regular file of a few bytes only: a FIFO there must not hang the load
+        recorded = read_regular(path + RECORD, 200, "The build record").decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return "without the record of a complete build"
     actual = _fingerprint(path)

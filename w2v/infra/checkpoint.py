@@ -240,7 +240,7 @@ def load(directory, iteration, spec):
     try:
         body = read_state(directory, iteration)
         return _read_arrays(directory, iteration, body, spec), body["state"], body["run"]
-    except (OSError, ValueError, RecursionError) as err:
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
         raise CheckpointError("checkpoint %d in %s is unusable (%s)"
                               % (iteration, directory, err)) from None
 
