@@ -53,15 +53,22 @@ def test_crlf_text_file(tmp_path):
     assert load(path).words == ["cat", "dog"]
 
 
-@given(st.lists(st.floats(-1e3, 1e3, width=32), min_size=1, max_size=8), st.integers(1, 5))
-@settings(max_examples=150, deadline=None)
-def test_binary_files_are_still_detected_whatever_their_values(tmp_path_factory, values, V):
-    """Robust detection must not mistake a real binary file for text."""
+printable_floats = st.binary(min_size=4, max_size=4).map(  # float32 bytes a text could hold
+    lambda b: bytes(0x20 + x % 95 for x in b)).map(lambda b: float(np.frombuffer(b, "<f4")[0]))
+
+
+@given(st.lists(st.floats(-1e3, 1e3, width=32) | printable_floats, min_size=1, max_size=8),
+       st.integers(1, 5), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_binary_files_are_still_detected_whatever_their_values(tmp_path_factory, values, V,
+                                                                newline):
+    """Robust detection must not mistake a real binary file for text: word2vec C's (a
+    newline after each vector) or gensim's (none), whatever bytes the values have."""
     D = len(values)
     path = tmp_path_factory.mktemp("b") / "v.bin"
     rows = [np.roll(np.array(values, dtype="<f4"), i) for i in range(V)]
     path.write_bytes(b"%d %d\n" % (V, D) + b"".join(
-        b"w%d " % i + row.tobytes() + b"\n" for i, row in enumerate(rows)))
+        b"w%d " % i + row.tobytes() + b"\n" * newline for i, row in enumerate(rows)))
     words, matrix = word2vec_format.read_word2vec(str(path))
     assert words == ["w%d" % i for i in range(V)]
     assert np.array_equal(matrix, np.array(rows, dtype=np.float64))

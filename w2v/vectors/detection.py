@@ -40,8 +40,10 @@ def is_text(buf, start, V, D):
     A first line of a word and D numbers is text. Otherwise the first entries
     are tried as binary (word, space, 4D bytes): a line that is text-like (no
     control bytes) and does not parse as binary is text, so the text reader
-    names its malformed value; when both readings fit, vector bytes that are
-    all printable ASCII mean text (float32 bytes practically never are).
+    names its malformed value. When both readings fit (rare: a malformed text
+    line, or float32 bytes that happen to be printable), the whole file is
+    parsed as binary: if all V entries fit exactly, it is binary; if not, it is
+    text when the first vector's bytes are all printable ASCII.
     """
     end = buf.find(b"\n", start, start + MAX_WORD_BYTES + 40 * D)
     line = buf[start:len(buf) if end < 0 else end]
@@ -55,13 +57,16 @@ def is_text(buf, start, V, D):
     vector = _binary_entries(buf, start, min(V, 2), D)
     if vector is None:
         return text_like
-    return text_like and TEXT_BYTES.fullmatch(vector) is not None
+    if not text_like or _binary_entries(buf, start, V, D, whole=True) is not None:
+        return False
+    return TEXT_BYTES.fullmatch(vector) is not None
 
 
-def _binary_entries(buf, p, n, D):
+def _binary_entries(buf, p, n, D, whole=False):
     """The vector bytes of the first of ``n`` binary entries from byte ``p``, or None
     unless all ``n`` parse: a word (UTF-8, no whitespace or control bytes), a
-    space, 4D bytes, an optional newline."""
+    space, 4D bytes, an optional newline. ``whole``: None also unless the
+    entries end the file (newlines aside)."""
     first = None
     for _ in range(n):
         space = buf.find(b" ", p, p + MAX_WORD_BYTES)
@@ -77,6 +82,8 @@ def _binary_entries(buf, p, n, D):
             return None
         first = buf[space + 1:p] if first is None else first
         p += buf[p:p + 1] == b"\n"
+    if whole and buf[p:].strip(b"\n"):
+        return None
     return first
 
 
