@@ -14,22 +14,34 @@ REQUIRED_OUTPUTS=(word_vectors.png saved_params_40000.npy)
 # Folders with an __init__.py that are not part of the submission.
 NOT_SUBMITTED=(tests bench docs)
 
+# The help text is a quoted here-document: nothing in it is expanded or run.
+# fill replaces each ${NAME} of the NAME=VALUE pairs given with VALUE.
+fill() {
+    local text pair
+    text=$(cat)
+    for pair in "$@"; do
+        text=${text//"\${${pair%%=*}}"/"${pair#*=}"}
+    done
+    printf '%s\n' "$text"
+}
+
 usage() {
-    cat <<EOF
+    fill "ZIP_NAME=$ZIP_NAME" "NOT_SUBMITTED=${NOT_SUBMITTED[*]}" \
+        "REQUIRED_CODE=${REQUIRED_CODE[*]}" "REQUIRED_OUTPUTS=${REQUIRED_OUTPUTS[*]}" <<'EOF'
 Usage: collect_submission.sh [-h|--help]
 
-Makes $ZIP_NAME in the project folder (next to this script; it can be run
+Makes ${ZIP_NAME} in the project folder (next to this script; it can be run
 from any folder). The zip holds:
   - the top-level *.py files (word2vec.py, sgd.py, run.py, ...),
   - the .py files of every package folder (a folder with __init__.py:
     utils/, engines/, ...), without utils/datasets/ and __pycache__/;
-    not ${NOT_SUBMITTED[*]},
+    not ${NOT_SUBMITTED},
   - word_vectors.png and saved_params_40000.npy (both written by
-    \`python run.py\`).
+    `python run.py`).
 
-An old $ZIP_NAME is removed first (also when the run fails). If a required
-file is missing (${REQUIRED_CODE[*]}
-${REQUIRED_OUTPUTS[*]}), the script names each one and how to produce
+An old ${ZIP_NAME} is removed first (also when the run fails). If a required
+file is missing (${REQUIRED_CODE}
+${REQUIRED_OUTPUTS}), the script names each one and how to produce
 it, and exits without making the zip.
 
 Exit codes: 0 zip written, 1 a required file is missing or zipping failed,

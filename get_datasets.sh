@@ -16,41 +16,54 @@ fi
 # shellcheck source=utils/get_datasets_lib.sh
 . "$LIB"
 
+# The help text is a quoted here-document: nothing in it is expanded or run
+# (backticks in an unquoted one ran `sh get_datasets.sh && python run.py`).
+# fill replaces each ${NAME} of the variables named with its value.
+fill() {
+    local text name value
+    text=$(cat)
+    for name in "$@"; do
+        value=${!name}
+        text=${text//"\${$name}"/"$value"}
+    done
+    printf '%s\n' "$text"
+}
+
 usage() {
-    cat <<EOF
+    fill GENSIM_URL PTB_NAME PTB_URL QW_URL SL_URL SST_NAME SST_URL WS_URL <<'EOF'
 Usage: get_datasets.sh [-h|--help]
 
 Puts the data sets into utils/datasets/ next to this script (run it from any
 folder). A data set already in place and intact is left alone.
 
-  $SST_NAME/     the Stanford Sentiment Treebank: run.py, sentiment.py
-  $PTB_NAME/trees/   sentence sentiment trees: the labels of
+  ${SST_NAME}/     the Stanford Sentiment Treebank: run.py, sentiment.py
+  ${PTB_NAME}/trees/   sentence sentiment trees: the labels of
                                  sentiment.py when the treebank has no dictionary.txt
   benchmarks/                    wordsim353.tsv, simlex999.txt, questions-words.txt
                                  (WordSim-353, SimLex-999, Google analogies): evaluate.py
 
 Local copies (when one of these is set, nothing is downloaded):
-  SST_SOURCE=PATH   the treebank folder, a folder holding $SST_NAME/,
-                    or Stanford's $SST_NAME.zip
+  SST_SOURCE=PATH   the treebank folder, a folder holding ${SST_NAME}/,
+                    or Stanford's ${SST_NAME}.zip
   PTB_SOURCE=PATH   a folder holding trees/ (or train/dev/test.txt directly),
-                    or $PTB_NAME.zip
+                    or ${PTB_NAME}.zip
   BENCH_SOURCE=DIR  a folder holding the benchmarks under the names above or
                     the official ones (combined.tab or wordsim353.zip,
                     SimLex-999.txt or SimLex-999.zip, questions-words.txt)
   A data set without its own variable is looked for beside the others: in
   the folder named and in the folder holding it. So SST_SOURCE=~/data also
-  finds ~/data/$PTB_NAME/ and ~/data/benchmarks/, and
-  SST_SOURCE=~/Downloads/$SST_NAME.zip finds $PTB_NAME.zip,
+  finds ~/data/${PTB_NAME}/ and ~/data/benchmarks/, and
+  SST_SOURCE=~/Downloads/${SST_NAME}.zip finds ${PTB_NAME}.zip,
   wordsim353.zip, SimLex-999.zip and questions-words.txt in ~/Downloads.
 
 Downloads (no variable set), with curl or wget; files of these names saved
 by hand into utils/datasets/ are used instead:
-  $SST_URL
-  $PTB_URL
-  $WS_URL
-  $SL_URL
-  $QW_URL
-  (a benchmark whose home fails comes from $GENSIM_URL)
+  ${SST_URL}
+  ${PTB_URL}
+  ${WS_URL}
+  ${SL_URL}
+  ${QW_URL}
+  (a benchmark whose home fails comes from ${GENSIM_URL})
 
 Checks: zips are unpacked into a temporary folder in utils/datasets/ and
 moved into place only when complete. Links, special files and paths out of
@@ -67,7 +80,7 @@ Exit codes:
   2  bad command-line arguments
 
 Example (no internet, local copy):
-  SST_SOURCE=~/Downloads/$SST_NAME.zip sh get_datasets.sh
+  SST_SOURCE=~/Downloads/${SST_NAME}.zip sh get_datasets.sh
 EOF
 }
 

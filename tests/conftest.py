@@ -35,6 +35,13 @@ def find_real_data(name, *markers):
     return None
 
 
+def missing_reason(what, how="run `sh get_datasets.sh` (it installs them in utils/datasets)"):
+    """The skip message of a test needing ``what`` (e.g. "benchmarks/"): where it was
+    looked for and how to provide it."""
+    return ("the real data are not on this machine: no %s in %s; %s, or set %s=DIR, a folder"
+            " holding them" % (what, ", ".join(map(str, real_data_folders())), how, DATA_ENV))
+
+
 _FOUND_SST = find_real_data("stanfordSentimentTreebank", "datasetSentences.txt")
 _FOUND_PTB = find_real_data("trainDevTestTrees_PTB", "trees/train.txt", "train.txt")
 # Always paths: where get_datasets.sh would put them when they are not found.
@@ -42,13 +49,53 @@ REAL_SST = _FOUND_SST or ROOT / "utils" / "datasets" / "stanfordSentimentTreeban
 REAL_PTB = _FOUND_PTB or ROOT / "utils" / "datasets" / "trainDevTestTrees_PTB"
 _MISSING = [name for name, found in (("stanfordSentimentTreebank/", _FOUND_SST),
                                      ("trainDevTestTrees_PTB/", _FOUND_PTB)) if found is None]
-REAL_DATA_MISSING = ("the real data are not on this machine: no %s in %s; run `sh"
-                     " get_datasets.sh`, or set %s=DIR, a folder holding them"
-                     % (" or ".join(_MISSING) or "-", ", ".join(map(str, real_data_folders())),
-                        DATA_ENV))
+REAL_DATA_MISSING = missing_reason(" or ".join(_MISSING) or "-")
 needs_real_sst = pytest.mark.skipif(_FOUND_SST is None, reason=REAL_DATA_MISSING)
 needs_real_labels = pytest.mark.skipif(_FOUND_SST is None or _FOUND_PTB is None,
                                        reason=REAL_DATA_MISSING)
+
+# The three benchmarks (get_datasets.sh installs them) and the small Wikipedia corpus
+# (CI's copy; no script fetches it): None when not found.
+BENCHMARK_FILES = ("wordsim353.tsv", "simlex999.txt", "questions-words.txt")
+REAL_BENCH = find_real_data("benchmarks", *BENCHMARK_FILES)
+if REAL_BENCH is not None and not all((REAL_BENCH / n).is_file() for n in BENCHMARK_FILES):
+    REAL_BENCH = None
+needs_real_bench = pytest.mark.skipif(REAL_BENCH is None, reason=missing_reason(
+    "benchmarks/ (%s)" % ", ".join(BENCHMARK_FILES)))
+_CORPUS = find_real_data("corpora", "wiki106.txt")
+REAL_WIKI = None if _CORPUS is None else _CORPUS / "wiki106.txt"
+WIKI_HOW = ("no script fetches it: copy CI's (106 Wikipedia articles from gensim 4.4's test"
+            " data, described in its shared/data/README.md)")
+needs_real_wiki = pytest.mark.skipif(REAL_WIKI is None, reason=missing_reason(
+    "corpora/wiki106.txt", WIKI_HOW))
+
+
+# ---- slow tests: `-m "not slow"` leaves them out -------------------------------------------
+
+# The slow tests of files other helpers maintain, by file and test name (parameters
+# included); the files this list does not name mark theirs with @pytest.mark.slow.
+# tests/test_hardening_data.py checks that every name here is a test of its file.
+SLOW_TESTS = {
+    "test_train.py": ("test_killed_run_resumes_bit_identical",
+                      "test_memory_of_a_single_line_corpus_is_bounded",
+                      "test_progress_line_on_a_terminal"),
+    "test_kernels.py": ("test_job_equals_its_pairs_replayed_through_numpy",),
+    "test_resume.py": ("test_killed_at_random_moments_resumes_bit_identical",
+                       "test_stop_signal_saves_and_resumes_bit_identical",
+                       "test_a_finished_run_asked_again_does_not_train_again",
+                       "test_all_checkpoints_corrupt_restarts_without_losing_new_ones",
+                       "test_a_second_run_on_the_same_outdir_stops_at_once",
+                       "test_edited_engine_seed_on_the_exact_path_is_refused"),
+    "test_terminal.py": ("test_progress_line_stays_on_screen_under_run_py_output",),
+    "test_sentiment.py": ("test_sentiment_script_end_to_end", "test_sentiment_vector_choice"),
+    "test_treebank.py": ("test_real_data_counts",),
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if getattr(item, "originalname", None) in SLOW_TESTS.get(item.path.name, ()):
+            item.add_marker(pytest.mark.slow)
 
 
 def run_python(code, *args, timeout=60):

@@ -295,6 +295,7 @@ def test_resume_mid_chunk_is_exact(dataset):
 
 # ---- the compiled module: built once, then loaded without numba ---------------------
 
+@pytest.mark.slow
 def test_kernels_build_once_then_load_without_numba(tmp_path):
     env = dict(os.environ, W2V_KERNEL_DIR=str(tmp_path))
     code = ("import sys; sys.path.insert(0, %r); from engines import compiled;"
@@ -310,9 +311,11 @@ def test_kernels_build_once_then_load_without_numba(tmp_path):
     assert second.stderr == ""
     name = compiled.module_name()
     assert second.stdout.split() == [name, "False"]
-    assert [p.name for p in tmp_path.iterdir()] == [name + compiled.SUFFIX]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # the module and its record
+        name + compiled.SUFFIX, name + compiled.SUFFIX + compiled.RECORD]
 
 
+@pytest.mark.slow
 def test_kernels_fall_back_to_numba_jit_when_they_cannot_be_built(tmp_path):
     blocked = tmp_path / "a file, not a folder"
     blocked.write_text("")

@@ -2,12 +2,13 @@
 
 Fixtures are written in each layout the readers accept (the copies shipped
 with gensim's test data, WordSim-353's and SimLex-999's official files); the
-real copies are read too where this machine has them (../shared/data/benchmarks).
+real copies are read too where this machine has them (conftest's lookup).
 """
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import REAL_BENCH as REAL
+from tests.conftest import needs_real_bench
 from w2v.evaluation import benchmarks
 from w2v.evaluation.benchmarks import (
     BenchmarkError,
@@ -17,7 +18,6 @@ from w2v.evaluation.benchmarks import (
     read_word_pairs,
 )
 
-REAL = ROOT.parent / "shared" / "data" / "benchmarks"
 PAIRS = [("love", "sex", 6.77), ("tiger", "cat", 7.35), ("Tiger", "tiger", 10.0)]
 
 
@@ -156,7 +156,7 @@ def test_find_benchmark_accepts_the_copies_and_the_official_names(tmp_path, name
 
 # ---- the real files ----------------------------------------------------------------
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="no ../shared/data/benchmarks on this machine")
+@needs_real_bench
 def test_the_real_copies():
     wordsim = read_word_pairs(find_benchmark(str(REAL), benchmarks.WORDSIM353)).pairs
     simlex = read_word_pairs(find_benchmark(str(REAL), benchmarks.SIMLEX999)).pairs

@@ -80,6 +80,16 @@ def test_state_holding_nan_is_never_written(tmp_path):
     with pytest.raises(ValueError):
         _save(tmp_path, 10, state={"loss": float("nan")})
     assert checkpoint.list_iterations(str(tmp_path)) == []
+    assert _files(tmp_path) == []  # no array file without its state: nothing at all
+
+
+def test_save_or_explain_words_a_state_that_is_not_json(tmp_path):
+    _save(tmp_path, 10)
+    with pytest.raises(CheckpointError, match=r"^could not write checkpoint 20 in .*: Out of"
+                                              r" range float values .*smaller --alpha\)$"):
+        checkpoint.save_or_explain(str(tmp_path), 20, {"params": np.ones((4, 3))},
+                                   {"loss": float("inf")}, RUN)
+    assert _files(tmp_path) == ["saved_params_10.npy", "saved_state_10.json"]
 
 
 # ---- crashes while writing ------------------------------------------------------------
@@ -225,6 +235,17 @@ def _replace_array(directory, iteration, array):
     _resign(directory / ("saved_state_%d.json" % iteration), edit)
 
 
+def _bad_npy_header(d, shape=b"(4, 3"):
+    """Give checkpoint 20's array a header whose shape is ``shape`` (unclosed by default:
+    numpy's parser raises tokenize.TokenError), the checksums redone to match."""
+    raw = (d / "saved_params_20.npy").read_bytes()
+    header = (b"{'descr': '<f8', 'fortran_order': False, 'shape': %s, }" % shape).ljust(117)
+    raw = raw[:8] + (118).to_bytes(2, "little") + header + b"\n" + raw[10 + 118:]
+    (d / "saved_params_20.npy").write_bytes(raw)
+    _resign(d / "saved_state_20.json", lambda b: b["arrays"]["params"].update(
+        sha256=hashlib.sha256(raw).hexdigest()))
+
+
 def _truncate_npy(d):
     p = d / "saved_params_20.npy"
     p.write_bytes(p.read_bytes()[:100])
@@ -298,7 +319,17 @@ CORRUPTIONS = {
     "NaN in array": (lambda d: _replace_array(d, 20, np.full((4, 3), np.nan)),
                      r"saved_params_20\.npy holds NaN or infinite numbers"),
     "pickled object array": (lambda d: _replace_array(d, 20, np.full((4, 3), None, object)),
-                             r"Object arrays cannot be loaded when allow_pickle=False"),
+                             r"holds Python objects \(a pickle\); refusing to load it"),
+    "deeply nested json": (lambda d: (d / "saved_state_20.json").write_text(
+        '{"format": "%s", "state": %s}' % (checkpoint.FORMAT, "[" * 200000 + "]" * 200000)),
+        r"saved_state_20\.json nests its brackets too deeply"),
+    "malformed npy header, checksum redone": (_bad_npy_header,
+                                               r"saved_params_20\.npy: not a valid \.npy file"),
+    "npy header claiming 2e12 rows": (
+        lambda d: _bad_npy_header(d, b"(2000000000000, 3)"),
+        r"announces a float64 array of shape \(2000000000000, 3\).*truncated or corrupt"),
+    "values too large to train with": (lambda d: _replace_array(d, 20, np.full((4, 3), 1e200)),
+                                       r"holds a value of 1e\+200, too large to train with"),
     "another array name": (lambda d: _resign(d / "saved_state_20.json", lambda b: b.update(
         arrays={"weights": b["arrays"]["params"]})),
         r"holds arrays \['weights'\], this run needs \['params'\]"),

@@ -2,6 +2,11 @@
 
 import bz2
 import gzip
+import lzma
+import os
+import re
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -10,7 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REAL_SST
+from tests.conftest import REAL_SST, needs_real_sst
+from tests.conftest import REAL_WIKI as WIKI
+from tests.conftest import needs_real_wiki as needs_wiki
 from train import treebank_sentences
 from w2v.training import corpus
 from w2v.training.corpus import (
@@ -23,8 +30,7 @@ from w2v.training.corpus import (
     negative_cum_table,
 )
 
-WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "wiki106.txt"
-needs_wiki = pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/corpora")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def write(path, text, opener=open):
@@ -114,7 +120,7 @@ def test_treebank_sentences(treebank_dir):
     assert all(w == w.lower() for w in vocab.words)
 
 
-@pytest.mark.skipif(not REAL_SST.exists(), reason="needs ../shared/data")
+@needs_real_sst
 def test_real_treebank_counts():
     """The assignment's numbers: 19,538 words; its count 227,246 includes one "UNK"."""
     vocab = build_vocabulary(treebank_sentences(str(REAL_SST)), min_count=1)
@@ -212,6 +218,7 @@ def peak_bytes(function):
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_a_huge_line_in_bounded_memory(tmp_path, monkeypatch):
     """10^6 words on one line: memory is a block, a piece and the ids, not the line.
 
@@ -285,9 +292,86 @@ def test_broken_files(tmp_path, monkeypatch):
         build_vocabulary(tmp_path / "missing.txt")
     data = gzip.compress(zipf_text(50000, 3).encode())
     cut = write(tmp_path / "cut.txt.gz", data[:len(data) // 2])
-    with pytest.raises(CorpusError, match="cannot be read as gzip.*complete"):
+    with pytest.raises(CorpusError, match="its gzip data are corrupt or truncated"):
         build_vocabulary(cut)
     monkeypatch.setattr(corpus, "MAX_WORD_BYTES", 100)
     monkeypatch.setattr(corpus, "BLOCK_BYTES", 64)
-    with pytest.raises(CorpusError, match="without a space or line break"):
+    with pytest.raises(CorpusError, match=r"blob.txt:1: \d+ bytes without any whitespace"
+                                          r" from byte 0: expected text"):
         build_vocabulary(write(tmp_path / "blob.txt", "x" * 1000))
+    with pytest.raises(CorpusError, match="holds NUL bytes: the file is binary, not text"):
+        build_vocabulary(write(tmp_path / "zeros.txt", b"\0" * 1000))
+
+
+# ---- hardening: what a corpus can be instead of text (issue 20) --------------------------
+
+@pytest.mark.parametrize("position", range(10, 400, 7))
+def test_any_flipped_bit_in_a_gzip_corpus_is_one_error(tmp_path, position):
+    """A flipped bit gives a CRC error, a zlib.error or an EOFError deep in gzip: each is
+    one CorpusError (a zlib.error used to escape as a traceback)."""
+    data = bytearray(gzip.compress(zipf_text(3000, 3).encode()))
+    data[position % len(data)] ^= 0x10
+    path = write(tmp_path / "c.txt.gz", bytes(data))
+    try:
+        build_vocabulary(path, min_count=1)
+    except CorpusError as err:
+        assert re.match(r"^%s: its gzip data are corrupt or truncated \(.+\); download or"
+                        r" copy the file again$" % re.escape(str(path)), str(err)), str(err)
+
+
+def test_compression_is_known_by_content_not_name(tmp_path):
+    text = zipf_text(3000, 5)
+    plain = list(iter_pieces(write(tmp_path / "c.txt", text)))
+    assert list(iter_pieces(write(tmp_path / "c.txt.xz", text, lzma.open))) == plain
+    assert list(iter_pieces(write(tmp_path / "xz_named.txt", text, lzma.open))) == plain
+    assert list(iter_pieces(write(tmp_path / "plain.gz", text))) == plain
+    zstd = write(tmp_path / "c.txt.zst", b"\x28\xb5\x2f\xfd" + b"\x00" * 40)
+    with pytest.raises(CorpusError, match=r"c\.txt\.zst is a zstd archive, not text: unpack"):
+        build_vocabulary(zstd)
+
+
+def test_a_folder_a_fifo_or_a_device_is_named_as_such(tmp_path):
+    """Each is refused at once (a FIFO used to be "not found"; reading it would block)."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    script = ("import sys\nfrom w2v.training import corpus\n"
+              "try:\n    corpus.build_vocabulary(sys.argv[1])\n"
+              "except corpus.CorpusError as err:\n    print(err)\n")
+    for path, kind in ((tmp_path, "a folder"), (fifo, r"a FIFO \(named pipe\)"),
+                       ("/dev/zero", "a character device")):
+        out = subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT, timeout=60,
+                             capture_output=True, text=True)
+        assert re.fullmatch(r"The corpus %s is %s, not a regular file; give the path of an"
+                            r" ordinary file\n" % (re.escape(str(path)), kind),
+                            out.stdout), out.stdout + out.stderr
+
+
+def test_words_separated_by_ideographic_spaces(tmp_path, monkeypatch):
+    """U+3000 (and the other non-ASCII spaces str.split() knows) separate words even in
+    a file with no ASCII whitespace at all (it used to be "N bytes without a space")."""
+    monkeypatch.setattr(corpus, "MAX_WORD_BYTES", 100)
+    monkeypatch.setattr(corpus, "BLOCK_BYTES", 64)
+    text = "\u3000".join("日本%d" % (i % 13) for i in range(2000)) + "\u2028x\xa0y\x1cz"
+    path = write(tmp_path / "c.txt", text)
+    assert list(iter_pieces(path)) == [p for p in reference_pieces(text) if p]
+
+
+def test_every_separator_str_split_knows_is_a_place_to_cut():
+    spaces = set(corpus.OTHER_SPACES) | set(corpus.ASCII_SPACE.decode("ascii"))
+    assert spaces == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+unicode_texts = st.lists(st.sampled_from(["ab", "日本", "é", "\u3000", "\xa0", "\u2028", "\x1c",
+                                          "\x85", "\u205f"]), max_size=80).map("".join)
+
+
+@given(unicode_texts, st.integers(1, 9))
+@settings(max_examples=200, deadline=None)
+def test_blocks_cut_at_unicode_spaces_give_the_same_words(tmp_path_factory, text, block):
+    path = write(tmp_path_factory.mktemp("u") / "c.txt", text)
+    old = corpus.BLOCK_BYTES
+    corpus.BLOCK_BYTES = block
+    try:
+        assert list(iter_pieces(path)) == [p for p in reference_pieces(text) if p]
+    finally:
+        corpus.BLOCK_BYTES = old

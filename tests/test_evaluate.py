@@ -17,7 +17,7 @@ from scipy import stats
 
 import evaluate
 import sentiment
-from tests.conftest import ROOT
+from tests.conftest import REAL_BENCH, REAL_WIKI, ROOT, WIKI_HOW, missing_reason
 from utils.treebank import StanfordSentiment
 from w2v.commands import evaluate as evaluate_command
 from w2v.evaluation import analogies, benchmarks
@@ -27,9 +27,8 @@ from w2v.evaluation.similarity import evaluate_word_pairs, spearman
 from w2v.evaluation.wordindex import WordIndex, frequency_order
 from w2v.vectors import files as vectors
 
-SHARED = ROOT.parent / "shared" / "data"
-BENCH = SHARED / "benchmarks"
-CORPUS = SHARED / "corpora" / "wiki106.txt"
+BENCH = REAL_BENCH or ROOT / "utils" / "datasets" / "benchmarks"
+CORPUS = REAL_WIKI
 FILES = {"wordsim353": BENCH / "wordsim353.tsv", "simlex999": BENCH / "simlex999.txt",
          "analogy": BENCH / "questions-words.txt"}
 
@@ -172,8 +171,15 @@ def test_a_known_analogy_and_the_excluded_question_words():
 
 # ---- equality with gensim on a real training run -------------------------------------------
 
-needs_real = pytest.mark.skipif(not (CORPUS.is_file() and BENCH.is_dir()),
-                                reason="no ../shared/data corpus and benchmarks here")
+_missing_real = pytest.mark.skipif(
+    REAL_WIKI is None or REAL_BENCH is None, reason=missing_reason(
+        "corpora/wiki106.txt and benchmarks/", WIKI_HOW + "; `sh get_datasets.sh` installs"
+        " the benchmarks"))
+
+
+def needs_real(test):
+    """A test on gensim's training run of wiki106: needs the real data, and is slow."""
+    return pytest.mark.slow(_missing_real(test))
 
 
 @pytest.fixture(scope="module")
@@ -424,3 +430,21 @@ def test_chart_path_is_beside_the_vectors(tmp_path):
     assert evaluate_command.chart_path(str(tmp_path)) == str(tmp_path / "evaluation.png")
     beside = evaluate_command.chart_path(str(tmp_path / "gensim.vec"))
     assert beside == str(tmp_path / "gensim_evaluation.png")
+
+
+def test_cli_with_no_benchmark_found_fails_saying_where_it_looked(tmp_path, capsys):
+    """It used to exit 0 with an empty table (issue 20)."""
+    empty = tmp_path / "bench"
+    empty.mkdir()
+    vec = write_fixture_vectors(tmp_path / "v.txt")
+    for extra in (["--no-sentiment"], ["--data", str(tmp_path / "nothing")]):
+        code, out, err = run_cli(capsys, "--vectors", vec, "--benchmarks", empty, "--no-plot",
+                                 *extra)
+        assert code == 1, out
+        assert err.startswith("error: nothing to evaluate: no benchmark in %s (looked for"
+                              " wordsim353.tsv or " % empty), err
+        assert "questions-words.txt); run `sh get_datasets.sh`" in err
+        assert len(err.splitlines()) == 1 and "Word similarity" not in out
+    code, out, err = evaluate_command.main(["--vectors", str(vec), "--benchmarks", str(empty),
+                                            "--no-plot"]), *capsys.readouterr()
+    assert code == 1 and "nothing to evaluate" in err and "skipped" not in out

@@ -3,7 +3,7 @@
 Every test runs a copy of the script in a temporary project folder, so the
 real utils/datasets/ is never touched. The fixtures are written in the real
 formats with the real line counts (the script checks those; the real data
-in ../shared/data are used too where present). No test uses the network: a
+found by conftest's lookup are used too where present). No test uses the network: a
 fake `curl` and `wget` come first in PATH; they either fail as the real
 tools do, or serve files from a table of URL -> file, as the real sites would.
 """
@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REAL_SST, missing_reason
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "get_datasets.sh"
 LIB = ROOT / "utils" / "get_datasets_lib.sh"
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 SST = "stanfordSentimentTreebank"
 PTB = "trainDevTestTrees_PTB"
@@ -431,10 +432,14 @@ def test_unusable_bench_source_fails(project, tmp_path, release, problem):
 
 
 def test_real_data_when_present(project, tmp_path):
-    """The real ../shared/data: one variable brings all, every file matches its sha256."""
-    if not (SHARED_DATA / SST / "datasetSentences.txt").is_file():
-        pytest.skip(f"real data not found at {SHARED_DATA}")
-    r = run(project, base_env(tmp_path, SST_SOURCE=SHARED_DATA))
+    """The real data (conftest's lookup): one variable brings all, every file matches its
+    sha256."""
+    source = REAL_SST.parent
+    if not all((source / name).exists() for name in (
+            SST + "/datasetSentences.txt", PTB + "/trees/train.txt", *(
+                "benchmarks/" + b for b in BENCH))):
+        pytest.skip(missing_reason("%s/, %s/ and benchmarks/ side by side" % (SST, PTB)))
+    r = run(project, base_env(tmp_path, SST_SOURCE=source))
     assert r.returncode == 0, r.stderr
     assert "Note:" not in r.stderr  # no file differs from the published release
     d = datasets(project)
@@ -444,7 +449,7 @@ def test_real_data_when_present(project, tmp_path):
               for n in ("train.txt", "dev.txt", "test.txt")}
     assert counts == {"train.txt": 8544, "dev.txt": 1101, "test.txt": 2210}
     for name in BENCH:
-        assert (d / "benchmarks" / name).read_bytes() == (SHARED_DATA / "benchmarks"
+        assert (d / "benchmarks" / name).read_bytes() == (source / "benchmarks"
                                                           / name).read_bytes()
     shutil.rmtree(d)  # copies of read-only originals can be removed by the user
 

@@ -2,16 +2,16 @@
 
 import heapq
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import REAL_WIKI as WIKI
+from tests.conftest import needs_real_wiki
 from w2v.training.huffman import build_huffman
 
-WIKI = Path(__file__).resolve().parents[2] / "shared" / "data" / "corpora" / "wiki106.txt"
 
 count_lists = st.lists(st.integers(0, 50), min_size=2, max_size=60)
 
@@ -145,7 +145,7 @@ def test_gensim_breaks_ties_otherwise_but_as_short():
     assert any(tree.path(w)[0].tolist() != c for w, (c, _) in enumerate(theirs))
 
 
-@pytest.mark.skipif(not WIKI.exists(), reason="needs ../shared/data/corpora/wiki106.txt")
+@needs_real_wiki
 def test_real_vocabulary_against_gensim():
     from w2v.training.corpus import build_vocabulary
     counts = build_vocabulary(WIKI, min_count=5).counts

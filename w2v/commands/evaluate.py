@@ -74,13 +74,12 @@ def parse_args(argv=None, extras=()):
     return args
 
 
-def _find(folder, name):
-    """The benchmark's file in ``folder``, or None with a line saying it is skipped."""
-    path = benchmarks.find_benchmark(folder, name)
-    if path is None:
-        print("%s: skipped: none of %s in %s; %s."
-              % (TITLES[name], ", ".join(benchmarks.FILE_NAMES[name]), folder, FETCH_HINT))
-    return path
+def _say_skipped(folder, found):
+    """A line for each benchmark not found (``found``: name -> path or None)."""
+    for name, path in found.items():
+        if path is None:
+            print("%s: skipped: none of %s in %s; %s."
+                  % (TITLES[name], ", ".join(benchmarks.FILE_NAMES[name]), folder, FETCH_HINT))
 
 
 def evaluate(wv, args, progress, extras=()):
@@ -89,16 +88,22 @@ def evaluate(wv, args, progress, extras=()):
     each extra's ``NAME`` (its ``score``); a benchmark not found is left out."""
     if not os.path.isdir(args.benchmarks):
         raise benchmarks.BenchmarkError("no benchmarks folder %s; %s"
-                                        % (args.benchmarks, FETCH_HINT))
+                                        % (os.path.abspath(args.benchmarks), FETCH_HINT))
     case_insensitive = not args.case_sensitive
     results = {}
+    found = {name: benchmarks.find_benchmark(args.benchmarks, name) for name in TITLES}
+    if not any(found.values()):
+        if not extras:
+            raise _nothing_found(args.benchmarks)
+        print("benchmarks: skipped: none in %s; %s." % (args.benchmarks, FETCH_HINT))
+    else:
+        _say_skipped(args.benchmarks, found)
     for name, _ in PAIR_SETS:
-        path = _find(args.benchmarks, name)
-        if path is not None:
+        if found[name] is not None:
             index = WordIndex(wv.words, wv.counts, case_insensitive=case_insensitive)
             results[name] = evaluate_word_pairs(wv.matrix, index,
-                                                benchmarks.read_word_pairs(path).pairs)
-    path = _find(args.benchmarks, benchmarks.ANALOGY)
+                                                benchmarks.read_word_pairs(found[name]).pairs)
+    path = found[benchmarks.ANALOGY]
     if path is not None:
         index = WordIndex(wv.words, wv.counts, limit=args.restrict or None,
                           case_insensitive=case_insensitive)
@@ -111,7 +116,16 @@ def evaluate(wv, args, progress, extras=()):
         results["analogy_words"] = len(index)
     for extra in extras:
         results[extra.NAME] = extra.score(wv, args, progress)
+    if not any(results.values()):
+        raise _nothing_found(args.benchmarks)
     return results
+
+
+def _nothing_found(folder):
+    """The error of a run that found nothing to score (an empty table is no result)."""
+    looked = "; ".join(" or ".join(benchmarks.FILE_NAMES[name]) for name in TITLES)
+    return benchmarks.BenchmarkError("nothing to evaluate: no benchmark in %s (looked for %s);"
+                                     " %s" % (os.path.abspath(folder), looked, FETCH_HINT))
 
 
 # ---- output ------------------------------------------------------------------

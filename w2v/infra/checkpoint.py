@@ -18,7 +18,6 @@ not exactly what this run would have written is skipped, never half-used.
 
 import glob
 import hashlib
-import io
 import json
 import os
 import re
@@ -26,7 +25,7 @@ import sys
 
 import numpy as np
 
-from w2v.infra.fileio import TEMP_PREFIX, atomic_write, npy_bytes, read_regular
+from w2v.infra.fileio import TEMP_PREFIX, atomic_write, npy_bytes, npy_from_bytes, read_regular
 from w2v.infra.outdir import explain
 
 FORMAT = "word2vec-numpy checkpoint 3"
@@ -52,8 +51,11 @@ def state_path(directory, iteration):
 
 
 def _digest(body):
-    """SHA-256 of a JSON-able dict in canonical form (JSON round-trips ints and floats)."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    """SHA-256 of a JSON-able dict in canonical form (JSON round-trips ints and floats).
+
+    Raises ValueError for NaN or infinite numbers (they are not JSON).
+    """
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -64,17 +66,20 @@ def save(directory, iteration, arrays, state, run_info, keep=3):
     run_info -- a JSON-able dict identifying the run (compared on resume)
     Raises OSError as the file system reports it (the caller words it).
     """
-    os.makedirs(directory, exist_ok=True)
-    described = {}
+    # Everything is encoded before the first file is written: a state that
+    # cannot be written (NaN, say) leaves no array file without its state.
+    encoded, described = {}, {}
     for name, array in sorted(arrays.items()):
-        data = npy_bytes(array)
-        atomic_write(array_path(directory, name, iteration), lambda f: f.write(data))
-        described[name] = {"sha256": hashlib.sha256(data).hexdigest(),
+        encoded[name] = npy_bytes(array)
+        described[name] = {"sha256": hashlib.sha256(encoded[name]).hexdigest(),
                            "shape": list(array.shape), "dtype": array.dtype.str}
     body = {"format": FORMAT, "iteration": int(iteration), "run": run_info,
             "arrays": described, "state": state}
     body["sha256"] = _digest(body)
     text = json.dumps(body, allow_nan=False).encode("utf-8")
+    os.makedirs(directory, exist_ok=True)
+    for name, data in encoded.items():
+        atomic_write(array_path(directory, name, iteration), lambda f: f.write(data))
     atomic_write(state_path(directory, iteration), lambda f: f.write(text))
     prune(directory, iteration, keep, list(arrays))
 
@@ -84,6 +89,10 @@ def save_or_explain(directory, iteration, arrays, state, run_info, keep=3):
     """``save``; an OSError becomes a CheckpointError saying what failed and what to do."""
     try:
         save(directory, iteration, arrays, state, run_info, keep)
+    except ValueError as err:  # nothing was written
+        raise CheckpointError("could not write checkpoint %d in %s: %s (the training went"
+                              " wrong; try a smaller --alpha)" % (iteration, directory, err)
+                              ) from None
     except OSError as err:
         earlier = [it for it in list_iterations(directory) if it < iteration]
         kept = ("The earlier checkpoints there are intact; run again to resume" if earlier
@@ -163,12 +172,18 @@ def read_state(directory, iteration):
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ValueError("%s is not valid JSON: truncated or corrupt" % name) from None
+    except RecursionError:
+        raise ValueError("%s nests its brackets too deeply: corrupt or edited" % name) from None
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise ValueError("%s is not a checkpoint of this version (format %r expected)"
                          % (name, FORMAT))
     if set(body) != {"format", "iteration", "run", "arrays", "state", "sha256"}:
         raise ValueError("%s has fields %s" % (name, sorted(body)))
-    if body["sha256"] != _digest({k: v for k, v in body.items() if k != "sha256"}):
+    try:
+        digest = _digest({k: v for k, v in body.items() if k != "sha256"})
+    except (ValueError, RecursionError):  # NaN (json.loads accepts it) or deep nesting
+        digest = None
+    if body["sha256"] != digest:
         raise ValueError("%s does not match its own checksum: corrupt or edited" % name)
     if type(body["iteration"]) is not int or body["iteration"] != iteration:
         raise ValueError("%s is for iteration %r" % (name, body["iteration"]))
@@ -189,13 +204,33 @@ def read_array(directory, name, iteration, record, shape, dtype):
     if not isinstance(record, dict) or hashlib.sha256(raw).hexdigest() != record.get("sha256"):
         raise ValueError("%s does not match its recorded checksum: truncated or corrupt"
                          % os.path.basename(path))
-    array = np.load(io.BytesIO(raw), allow_pickle=False)
+    try:
+        array = npy_from_bytes(raw)
+    except ValueError as err:
+        raise ValueError("%s: %s" % (os.path.basename(path), err)) from None
     if array.dtype != dtype or array.shape != tuple(shape):
         raise ValueError("%s holds %s %s, this run needs %s %s" % (
             os.path.basename(path), array.dtype, array.shape, dtype, tuple(shape)))
     if not np.all(np.isfinite(array)):
         raise ValueError("%s holds NaN or infinite numbers" % os.path.basename(path))
+    _check_magnitude(array, os.path.basename(path))
     return array
+
+
+def _check_magnitude(array, name):
+    """ValueError when a dot product of two rows of ``array`` could overflow its dtype.
+
+    Trained parameters are small; values this large (say 3e38 in float32)
+    make every later loss and save NaN or infinite, so such a checkpoint is
+    as unusable as a corrupt one.
+    """
+    if not array.size or not np.issubdtype(array.dtype, np.floating):
+        return
+    largest = float(np.max(np.abs(array)))
+    bound = float(np.sqrt(np.finfo(array.dtype).max / max(array.shape[-1], 1)))
+    if largest > bound:
+        raise ValueError("%s holds a value of %.3g, too large to train with (at most %.3g in"
+                         " %s: dot products would overflow)" % (name, largest, bound, array.dtype))
 
 
 def load(directory, iteration, spec):
@@ -207,7 +242,7 @@ def load(directory, iteration, spec):
     try:
         body = read_state(directory, iteration)
         return _read_arrays(directory, iteration, body, spec), body["state"], body["run"]
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
         raise CheckpointError("checkpoint %d in %s is unusable (%s)"
                               % (iteration, directory, err)) from None
 
@@ -250,7 +285,7 @@ def load_newest(directory, run_info, spec, check_state, warn=None):
                     % (state_path(directory, iteration), diff))
             arrays = _read_arrays(directory, iteration, body, spec)
             check_state(iteration, body["state"])
-        except (OSError, ValueError, TypeError, KeyError) as err:
+        except (OSError, ValueError, TypeError, KeyError, RecursionError) as err:
             warn("checkpoint %d in %s is unusable (%s); skipping it." % (iteration, directory, err))
             continue
         return iteration, arrays, body["state"]

@@ -1,4 +1,5 @@
-"""Writing files whole or not at all; reading only regular files of bounded size."""
+"""Writing files whole or not at all; reading only regular files of bounded size;
+reading .npy files whose header agrees with their size; naming compressed files."""
 
 import io
 import os
@@ -117,3 +118,71 @@ def read_regular(path, max_bytes, what):
         raise RefusedFileError("%s %s grew past %d bytes while it was read"
                                % (what, path, max_bytes))
     return data
+
+
+# ---- .npy files: the header checked against the data before anything is allocated ----
+
+NO_LIMIT = 1 << 62  # open_regular's size limit when any size is acceptable
+
+
+def _npy_header(f):
+    """(shape, fortran_order, dtype) of the .npy file ``f``, read from its start.
+
+    numpy's header parser raises ValueError, SyntaxError or tokenize.TokenError
+    (and RecursionError for deep nesting) on a malformed header; all of them
+    mean one thing here, so they become one ValueError.
+    """
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            return fmt.read_array_header_1_0(f)
+        if version == (2, 0):
+            return fmt.read_array_header_2_0(f)
+        return fmt._read_array_header(f, version)  # 3.0: no public reader
+    except Exception as err:  # noqa: BLE001 -- see the docstring
+        raise ValueError("not a valid .npy file: its header cannot be read (%s: %s)"
+                         % (type(err).__name__, str(err)[:120])) from None
+
+
+def _npy_array(f, size):
+    """The array of the .npy file ``f`` (``size`` bytes), its header checked first."""
+    shape, _, dtype = _npy_header(f)
+    if dtype.hasobject:
+        raise ValueError("the .npy file holds Python objects (a pickle); refusing to load it")
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    have = size - f.tell()
+    if need != have:
+        raise ValueError("its header announces a %s array of shape %s (%d bytes of data) but"
+                         " the file holds %d: it is truncated or corrupt"
+                         % (dtype, tuple(shape), need, have))
+    f.seek(0)
+    return np.load(f, allow_pickle=False)
+
+
+def read_npy(path, what="The array file"):
+    """The array of the .npy file ``path``; ValueError (or OSError) before any allocation
+    when the file is not a regular file, its header is malformed, or its header
+    announces more (or less) data than the file holds."""
+    with open_regular(path, NO_LIMIT, what) as f:
+        return _npy_array(f, os.fstat(f.fileno()).st_size)
+
+
+def npy_from_bytes(raw):
+    """The array of the .npy file whose bytes are ``raw``, checked as ``read_npy`` does."""
+    return _npy_array(io.BytesIO(raw), len(raw))
+
+
+# ---- compressed files, named by their first bytes --------------------------------------
+
+MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"),
+         (b"\x28\xb5\x2f\xfd", "zstd"), (b"PK\x03\x04", "zip"),
+         (b"7z\xbc\xaf\x27\x1c", "7-Zip"))
+
+
+def compression(path):
+    """The compression of the file ``path`` by its first bytes ("gzip", "bzip2", "xz",
+    "zstd", "zip", "7-Zip"), or None for anything else (text, say)."""
+    with open_regular(path, NO_LIMIT, "The file") as f:
+        head = f.read(8)
+    return next((name for magic, name in MAGIC if head.startswith(magic)), None)

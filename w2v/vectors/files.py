@@ -318,7 +318,7 @@ def _read_run_folder(directory):
         raise VectorsError("no saved word vectors in %s: %s not found; %s."
                            % (directory, " and ".join(missing), RUN_FIRST_HINT))
     try:
-        wordVectors = np.load(npy_path, allow_pickle=False)
+        wordVectors = w2vformat.read_npy(npy_path)
     except (ValueError, OSError, EOFError) as err:
         raise VectorsError("%s is not a readable .npy array (%s); %s."
                            % (npy_path, err, RUN_FIRST_HINT)) from None

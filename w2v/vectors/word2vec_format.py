@@ -19,13 +19,17 @@ import warnings
 
 import numpy as np
 
-from w2v.infra.fileio import atomic_write
-
-MAX_WORD_BYTES = 10000  # a longer "word" means the file is not word2vec binary
-
-
-class VectorsError(ValueError):
-    """Word vectors on disk are missing, malformed or inconsistent; the message says where."""
+# read_npy: files.py reads run.py's wordVectors.npy through it.
+from w2v.infra.fileio import atomic_write, compression, read_npy  # noqa: F401
+from w2v.vectors.detection import (
+    FIELD_SEPARATOR,
+    MAX_WORD_BYTES,
+    VectorsError,
+    decompressed,
+    is_number,
+    is_text,
+)
+MAX_COUNT = np.iinfo(np.int64).max  # counts are int64
 
 
 def check_words(words):
@@ -53,24 +57,32 @@ def _check_regular(path):
 def read_vocab(path, unique=False):
     """The words of vocab.txt and their counts: (list of V str, (V,) int array or None).
 
-    Lines are ``word`` or ``word<TAB>count``, all of one kind. With ``unique``
-    a word listed twice is an error.
+    Lines are ``word`` or ``word<TAB>count``, all of one kind, ending in LF or
+    CRLF. With ``unique`` a word listed twice is an error.
     """
     _check_regular(path)
-    try:
-        with open(path, encoding="utf-8", newline="\n") as f:
+    try:  # utf-8-sig: a byte-order mark is not part of the first word
+        with open(path, encoding="utf-8-sig", newline="\n") as f:
             lines = f.read().split("\n")
     except UnicodeDecodeError as err:
-        raise VectorsError("%s is not UTF-8 text (%s)" % (path, err.reason)) from None
+        packed = compression(path)
+        raise VectorsError("%s is %s (%s)" % (path, "not UTF-8 text" if packed is None else
+                                              "%s-compressed: unpack it first" % packed,
+                                              err.reason)) from None
     if lines and lines[-1] == "":
         lines.pop()
     words, counts, first = [], [], {}
     with_counts = bool(lines) and "\t" in lines[0]
     for lineno, line in enumerate(lines, start=1):
-        word, tab, count = line.partition("\t")
-        if bool(tab) != with_counts or (tab and not count.isdigit()):
+        word, tab, count = line[:-1].partition("\t") if line.endswith("\r") else \
+            line.partition("\t")
+        if not word or bool(tab) != with_counts or (tab and not (count.isascii()
+                                                                and count.isdigit())):
             raise VectorsError("%s:%d: %r is not `word` or `word<TAB>count` like line 1"
                                % (path, lineno, line))
+        if tab and int(count) > MAX_COUNT:
+            raise VectorsError("%s:%d: the count %s of %r is too large (at most %d); the"
+                               " file is corrupt" % (path, lineno, count, word, MAX_COUNT))
         if unique and word in first:
             raise VectorsError("%s:%d: %r is listed twice (first on line %d)"
                                % (path, lineno, word, first[word]))
@@ -101,29 +113,49 @@ def save_vocab(path, words, counts=None):
 def read_word2vec(path, binary=None, limit=None, dtype=np.float64):
     """Read a word2vec text or binary file: returns (words, matrix (V, D)).
 
-    binary -- True / False forces the format; None detects it from the first entry
+    binary -- True / False forces the format; None detects it from the content
     limit -- read only the first ``limit`` words
-    A word listed twice keeps its first vector, as gensim does (with a warning).
+    A gzip, bzip2 or xz file is decompressed (in memory) first. A word listed
+    twice keeps its first vector, as gensim does (with a warning).
     """
     _check_regular(path)
-    with open(path, "rb") as f:
-        first = f.readline(MAX_WORD_BYTES)
-        header = parse_header(first)
-        if header is None:  # no "V D" line: a headerless text file (GloVe's layout)
-            if binary:
-                raise VectorsError("%s:1: a word2vec binary file starts with the line `V D`"
-                                   " (number of words, dimension); found %r"
-                                   % (path, first[:80]))
-            f.seek(0)
-            return _read_text(f, path, 1, None, None, limit, dtype)
-        V, D = header
-        start = f.tell()
-        if binary is None:
-            binary = not _looks_like_text(f.readline(MAX_WORD_BYTES + 40 * D), D)
-            f.seek(start)
-        if not binary:
-            return _read_text(f, path, 2, V, D, limit, dtype)
-    return _read_binary(path, start, V, D, limit, dtype)
+    packed = compression(path)
+    if packed is None:
+        with open(path, "rb") as f:
+            if not os.fstat(f.fileno()).st_size:
+                raise VectorsError("%s is empty; expected word vectors" % path)
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return _read(mm, path, binary, limit, dtype)
+    return _read(decompressed(path, packed), path, binary, limit, dtype)
+
+
+def _read(buf, path, binary, limit, dtype):
+    """Read the word2vec file whose bytes are ``buf`` (bytes or an mmap)."""
+    first = 3 if buf[:3] == b"\xef\xbb\xbf" else 0  # a UTF-8 byte-order mark
+    end = buf.find(b"\n", first, MAX_WORD_BYTES)
+    start = len(buf) if end < 0 else end + 1
+    header = parse_header(buf[first:start])
+    if header is None:  # no "V D" line: a headerless text file (GloVe's layout)
+        if binary:
+            raise VectorsError("%s:1: a word2vec binary file starts with the line `V D`"
+                               " (number of words, dimension); found %r"
+                               % (path, buf[:80]))
+        return _read_text(_lines(buf, first), path, 1, None, None, limit, dtype)
+    V, D = header
+    if binary is None:
+        binary = not is_text(buf, start, V, D)
+    if not binary:
+        return _read_text(_lines(buf, start), path, 2, V, D, limit, dtype)
+    return _read_binary(buf, path, start, V, D, limit, dtype)
+
+
+def _lines(buf, start):
+    """The lines (bytes) of ``buf`` from byte ``start``, read one at a time."""
+    while start < len(buf):
+        end = buf.find(b"\n", start)
+        end = len(buf) if end < 0 else end + 1
+        yield buf[start:end]
+        start = end
 
 
 def parse_header(line):
@@ -132,18 +164,6 @@ def parse_header(line):
     if len(fields) == 2 and all(x.isdigit() for x in fields):
         return int(fields[0]), int(fields[1])
     return None
-
-
-def _looks_like_text(line, D):
-    """Whether ``line`` (bytes) is a text entry: a word and D numbers."""
-    try:
-        fields = line.decode("utf-8").rstrip().split(" ")
-        if len(fields) != D + 1:
-            return False
-        np.array(fields[1:], dtype=float)
-    except (UnicodeDecodeError, ValueError):
-        return False
-    return True
 
 
 def _keep(words, seen, duplicates, word):
@@ -166,15 +186,18 @@ def _finished(path, words, rows, duplicates, dtype):
     return words, np.array(rows, dtype=dtype)
 
 
-def _read_text(f, path, lineno, V, D, limit, dtype):
-    """Read the text entries from ``f`` (bytes, at line ``lineno``); D None: from line 1."""
+def _read_text(lines, path, lineno, V, D, limit, dtype):
+    """Read the text entries of ``lines`` (bytes, from line ``lineno``); D None: from line 1.
+
+    Fields are separated by runs of spaces or tabs; a line may end in CRLF.
+    """
     words, rows, seen, duplicates = [], [], set(), []
     entries = 0
-    for lineno, raw in enumerate(f, start=lineno):
+    for lineno, raw in enumerate(lines, start=lineno):
         if limit is not None and entries >= limit:
             break
         try:
-            fields = raw.decode("utf-8").rstrip().split(" ")
+            fields = FIELD_SEPARATOR.split(raw.decode("utf-8").rstrip())
         except UnicodeDecodeError as err:
             raise VectorsError("%s:%d: not UTF-8 text (%s)" % (path, lineno, err.reason)) from None
         if fields == [""]:
@@ -189,7 +212,7 @@ def _read_text(f, path, lineno, V, D, limit, dtype):
         try:
             row = np.array(fields[1:], dtype=float)
         except ValueError:
-            bad = next(x for x in fields[1:] if not _is_number(x))
+            bad = next(x for x in fields[1:] if not is_number(x))
             raise VectorsError("%s:%d: %r is not a number (the vector of %r)"
                                % (path, lineno, bad, fields[0])) from None
         if not np.all(np.isfinite(row)):
@@ -205,48 +228,38 @@ def _read_text(f, path, lineno, V, D, limit, dtype):
     return _finished(path, words, rows, duplicates, dtype)
 
 
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_binary(path, start, V, D, limit, dtype):
-    """Read the binary entries after the header (byte ``start``) of ``path``."""
+def _read_binary(buf, path, start, V, D, limit, dtype):
+    """Read the binary entries after the header (byte ``start``) of ``buf``."""
     n = V if limit is None else min(V, limit)
     words, rows, seen, duplicates = [], [], set(), []
-    size = os.path.getsize(path)
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        p = start
-        for entry in range(1, n + 1):
-            while p < size and mm[p] == 0x0A:  # word2vec C ends each vector with "\n"
-                p += 1
-            space = mm.find(b" ", p, p + MAX_WORD_BYTES)
-            if space < 0:
-                raise VectorsError("%s: entry %d of %d (byte %d): no word followed by a space;"
-                                   " the file is truncated or not word2vec binary"
-                                   % (path, entry, V, p))
-            try:
-                word = mm[p:space].decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise VectorsError("%s: entry %d (byte %d): the word is not UTF-8 (%s)"
-                                   % (path, entry, p, err.reason)) from None
-            p = space + 1 + 4 * D
-            if p > size:
-                raise VectorsError("%s: entry %d of %d (%r): the file ends inside its vector;"
-                                   " it is truncated" % (path, entry, V, word))
-            row = np.frombuffer(mm[space + 1:p], dtype="<f4")
-            if not np.all(np.isfinite(row)):
-                raise VectorsError("%s: entry %d: the vector of %r holds NaN or infinite values"
-                                   % (path, entry, word))
-            if _keep(words, seen, duplicates, word):
-                rows.append(row)
-        if n == V and mm[p:size].strip(b"\n"):
-            raise VectorsError("%s: data after the %d words the header announces (byte %d);"
-                               " the header is wrong or the file is not word2vec binary"
-                               % (path, V, p))
+    size, p = len(buf), start
+    for entry in range(1, n + 1):
+        while p < size and buf[p] == 0x0A:  # word2vec C ends each vector with "\n"
+            p += 1
+        space = buf.find(b" ", p, p + MAX_WORD_BYTES)
+        if space < 0:
+            raise VectorsError("%s: entry %d of %d (byte %d): no word followed by a space;"
+                               " the file is truncated or not word2vec binary"
+                               % (path, entry, V, p))
+        try:
+            word = buf[p:space].decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise VectorsError("%s: entry %d (byte %d): the word is not UTF-8 (%s)"
+                               % (path, entry, p, err.reason)) from None
+        p = space + 1 + 4 * D
+        if p > size:
+            raise VectorsError("%s: entry %d of %d (%r): the file ends inside its vector;"
+                               " it is truncated" % (path, entry, V, word))
+        row = np.frombuffer(buf[space + 1:p], dtype="<f4")
+        if not np.all(np.isfinite(row)):
+            raise VectorsError("%s: entry %d: the vector of %r holds NaN or infinite values"
+                               % (path, entry, word))
+        if _keep(words, seen, duplicates, word):
+            rows.append(row)
+    if n == V and buf[p:size].strip(b"\n"):
+        raise VectorsError("%s: data after the %d words the header announces (byte %d);"
+                           " the header is wrong or the file is not word2vec binary"
+                           % (path, V, p))
     return _finished(path, words, rows, duplicates, dtype)
 
 
