@@ -34,9 +34,13 @@ import math
 import numpy as np
 from numba import njit
 
+from w2v.infra import kernel_cache
 from w2v.training.borrow import borrow
 from w2v.training.prefetch import prefetch_row
 from w2v.training.rng import JIT, draw_word, job_seed, rand_below, rand_unit  # noqa: F401
+
+# A damaged cache file of these kernels is compiled again, with one line saying so.
+kernel_cache.guard()
 
 SKIPGRAM, CBOW = 0, 1                   # settings[0]
 NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]

@@ -39,8 +39,12 @@ import tempfile
 import numpy as np
 from numba import njit
 
+from w2v.infra import kernel_cache
 from w2v.infra.fileio import atomic_write
 from w2v.training.corpus import CorpusError, iter_pieces, source_name
+
+# A damaged cache file of these kernels is compiled again, with one line saying so.
+kernel_cache.guard()
 
 BATCH_WORDS = 1 << 16      # words of text encoded at a time
 BLOCK_IDS = 1 << 20        # ids read from the spill file at a time
