@@ -4,7 +4,7 @@ Every query is asked of our KeyedVectors and of gensim's
 ``gensim.models.KeyedVectors`` holding the same float32 vectors
 (``add_vectors``): the same words in the same order, scores within 1e-6.
 On random vectors always; on vectors gensim trains on wiki106, and on the
-real benchmarks, when ../shared/data has them (tests/conftest.py's lookup).
+real benchmarks, when tests/conftest.py's lookup finds them.
 """
 
 import warnings
