@@ -1,4 +1,5 @@
-"""--save-vocab / --read-vocab (word2vec C's vocabulary files): w2v/training/vocab_files.py."""
+"""Vocabularies: --save-vocab / --read-vocab (word2vec C's files, w2v/training/vocab_files.py)
+and counting in bounded memory (--max-vocab-size, gensim's max_vocab_size)."""
 
 import numpy as np
 import pytest
@@ -56,3 +57,31 @@ def test_a_missing_or_binary_vocabulary_file_is_one_clear_error(tmp_path):
     (tmp_path / "v.bin").write_bytes(b"a 1\n\xff\xfe 2\n")
     with pytest.raises(CorpusError, match="not UTF-8"):
         read_vocab_file(str(tmp_path / "v.bin"))
+
+
+# ---- counting in bounded memory: max_vocab_size, as gensim's ----------------------------
+
+def test_max_vocab_size_prunes_as_gensims_scan_does():
+    from gensim.models import Word2Vec
+    rng = np.random.default_rng(0)
+    words = ["w%d" % i for i in range(400)]
+    p = 1.0 / np.arange(1, 401)
+    sentences = [list(rng.choice(words, size=int(rng.integers(3, 30)), p=p / p.sum()))
+                 for _ in range(300)]
+    vocab = build_vocabulary(sentences, min_count=1, max_vocab_size=60)
+    model = Word2Vec(vector_size=4, min_count=1, max_vocab_size=60, sorted_vocab=True)
+    model.build_vocab(sentences)
+    theirs = {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
+    assert dict(zip(vocab.words, vocab.counts.tolist())) == theirs
+    assert vocab.pruned > 0 and vocab.raw_words == sum(map(len, sentences))
+    unpruned = build_vocabulary(sentences, min_count=1)
+    assert len(unpruned) > len(vocab) and unpruned.pruned == 0
+
+
+def test_max_vocab_size_in_a_run_says_how_many_were_pruned(tmp_path, capsys):
+    corpus = tmp_path / "c.txt"
+    write_corpus(corpus, lines=150)
+    model = w2v.train(str(corpus), max_vocab_size=10, dim=8, epochs=1, min_count=1,
+                      workers=1)
+    assert "distinct words pruned while counting (max_vocab_size 10)" in capsys.readouterr().out
+    assert len(model.wv) <= 10

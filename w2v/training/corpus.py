@@ -240,6 +240,7 @@ class Vocabulary:
         self.counts = np.asarray(counts, dtype=np.int64)
         self.index = {w: i for i, w in enumerate(self.words)}
         self.raw_words = int(raw_words)
+        self.pruned = 0     # distinct words dropped while counting (max_vocab_size)
 
     def __len__(self):
         return len(self.words)
@@ -250,22 +251,37 @@ class Vocabulary:
         return int(self.counts.sum())
 
 
-def build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False, progress=None):
+def build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False, progress=None,
+                     max_vocab_size=None):
     """Count the words of ``source`` and keep those seen at least ``min_count`` times.
 
     max_vocab -- if given, keep only that many of the most frequent words
-    Returns a Vocabulary. Raises CorpusError if the corpus has no words, or
-    if no word reaches ``min_count`` (saying how far to lower it).
+    max_vocab_size -- if given, the counting table is pruned whenever it holds
+                      more words (gensim's max_vocab_size, as its scan does after
+                      each sentence): words seen fewer than r times are dropped,
+                      r = 1, 2, 3... at the successive prunings, their counts lost
+    Returns a Vocabulary (``pruned``: the distinct words dropped by pruning).
+    Raises CorpusError if the corpus has no words, or if no word reaches
+    ``min_count`` (saying how far to lower it).
     """
     if min_count < 1:
         raise CorpusError("min_count must be at least 1, got %r" % min_count)
     if max_vocab is not None and max_vocab < 1:
         raise CorpusError("max_vocab must be at least 1 (or None), got %r" % max_vocab)
     counter = Counter()                 # a dict: keeps first-appearance order
+    raw_words, min_reduce, pruned = 0, 1, 0
     for piece in iter_pieces(source, lowercase, progress):
         counter.update(piece)
-    return vocabulary_from_counts(list(counter), list(counter.values()), min_count,
-                                  max_vocab, source_name(source))
+        raw_words += len(piece)
+        if max_vocab_size is not None and len(counter) > max_vocab_size:
+            rare = [w for w, c in counter.items() if c < min_reduce]
+            for word in rare:
+                del counter[word]
+            pruned, min_reduce = pruned + len(rare), min_reduce + 1
+    vocab = vocabulary_from_counts(list(counter), list(counter.values()), min_count,
+                                   max_vocab, source_name(source))
+    vocab.raw_words, vocab.pruned = raw_words, pruned
+    return vocab
 
 
 def vocabulary_from_counts(words, counts, min_count, max_vocab, name):

@@ -44,6 +44,7 @@ class Options:
     min_alpha: float = 0.0001
     min_count: int = 5
     max_vocab: int = None           # None: every word seen min_count times
+    max_vocab_size: int = None      # None: count every distinct word
     sample: float = 1e-3
     lowercase: bool = False
     workers: int = os.cpu_count() or 1
@@ -66,6 +67,9 @@ HELP = {
     "min_alpha": "last learning rate; alpha falls linearly to it",
     "min_count": "drop words seen fewer than N times",
     "max_vocab": "keep only the N most frequent words (default: all)",
+    "max_vocab_size": "count in bounded memory: prune the rarest words whenever more than N"
+                      " distinct words are being counted (gensim's max_vocab_size; default:"
+                      " no limit)",
     "sample": "subsampling threshold of frequent words, 0 for none",
     "lowercase": "lower-case the text first",
     "workers": "training threads (default: the cores); 1 worker: reproducible bit for bit",
@@ -108,6 +112,9 @@ def check(o):
              " %d cores), got %r" % (MAX_WORKERS, os.cpu_count() or 1, o.workers))
     _require(o.max_vocab is None or (_is_int(o.max_vocab) and o.max_vocab >= 2),
              "max_vocab", "must be an integer of at least 2 (or None), got %r" % (o.max_vocab,))
+    _require(o.max_vocab_size is None or (_is_int(o.max_vocab_size) and o.max_vocab_size >= 2),
+             "max_vocab_size", "must be an integer of at least 2 (or None), got %r"
+             % (o.max_vocab_size,))
     _require(o.loss != "neg" or (_is_int(o.negative) and o.negative >= 1), "negative",
              "must be an integer of at least 1 with loss neg, got %r" % (o.negative,))
     for name in ("dim", "window", "negative"):

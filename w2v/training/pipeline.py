@@ -84,6 +84,12 @@ def read_corpus(source, o, line):
         vocab = read_vocab_file(o.read_vocab, o.min_count, o.max_vocab)
         line.print("Vocabulary: %d words read from %s" % (len(vocab), o.read_vocab))
         encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
+    elif o.max_vocab_size is not None:  # bounded counting: then a second reading
+        vocab = corpora.build_vocabulary(source, o.min_count, o.max_vocab, o.lowercase,
+                                         shown("counting the words of"), o.max_vocab_size)
+        line.print("Vocabulary: %d distinct words pruned while counting (max_vocab_size %d)"
+                   % (vocab.pruned, o.max_vocab_size))
+        encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
     else:
         vocab, encoded = count_and_encode(source, o.min_count, o.max_vocab, o.lowercase,
                                           progress=shown("reading"))
