@@ -89,16 +89,14 @@ def written_template(root):
              "Answer each question below the heading; the handout states them in full.", ""]
     inside = False
     for line in read(root, "docs/written.md").splitlines():
-        if line.startswith("## ("):
-            inside = True
-        elif line.startswith("## ") and "Coding (c)" not in line:
-            inside = False
-        if inside and line.startswith("#"):
-            lines += [line, "", "_Your answer here._", ""]
         if line.startswith("## Coding (c)"):
-            inside = True
             lines += [line, "", "_Up to three sentences about word_vectors.png._", ""]
             inside = False
+            continue
+        if line.startswith("## "):
+            inside = line.startswith("## (")
+        if inside and line.startswith("#"):
+            lines += [line, "", "_Your answer here._", ""]
     return "\n".join(lines)
 
 

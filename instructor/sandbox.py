@@ -56,6 +56,8 @@ def run_task(code_dir, task, params, inputs, module=None, timeout=30, workdir=No
     taskdir = tempfile.mkdtemp(prefix="task-", dir=workdir)
     try:
         shutil.copytree(code_dir, os.path.join(taskdir, "code"), symlinks=True)
+        # The child's own copy: the grader's folder stays closed to the child's user.
+        shutil.copy(CHILD, os.path.join(taskdir, "child.py"))
         with open(os.path.join(taskdir, "task.json"), "w") as f:
             json.dump({"task": task, "module": module, "params": params}, f)
         np.savez(os.path.join(taskdir, "inputs.npz"), **inputs)
@@ -65,7 +67,7 @@ def run_task(code_dir, task, params, inputs, module=None, timeout=30, workdir=No
                "MPLBACKEND": "agg", "MPLCONFIGDIR": os.path.join(taskdir, ".mpl"),
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
-        proc = subprocess.Popen([sys.executable, "-I", CHILD, taskdir],
+        proc = subprocess.Popen([sys.executable, "-I", os.path.join(taskdir, "child.py"), taskdir],
                                 cwd=taskdir, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True, preexec_fn=_limits(int(timeout) + 1))
