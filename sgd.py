@@ -136,8 +136,10 @@ def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVER
     with hooks:
         start_iter, x, step, exploss = hooks.start(x0, step, iterations, scheduled_step)
         for it in range(start_iter + 1, iterations + 1):
+            # BEGIN SOLUTION
             loss, grad = f(x)
             x = apply_update(x, grad, step)
+            # END SOLUTION
             x = postprocessing(x)
             step, exploss = after_step(hooks, it, x, loss, step, exploss, PRINT_EVERY)
         hooks.finish(iterations, x, step, exploss)
