@@ -83,7 +83,8 @@ def parse_args(argv=None):
                    " (default: wiki106.txt where the tests find the real data)")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
                    help="train on the corpus repeated N times (a temporary file)")
-    p.add_argument("--configs", default=",".join(CONFIGS), help="from %(default)s")
+    p.add_argument("--configs", default=None, help="from %s, or none (the scaling table"
+                   " alone) (default: all; sg-neg with --quick)" % ",".join(CONFIGS))
     p.add_argument("--peers", default=",".join(PEERS), help="from %(default)s")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--epochs", type=int, default=5)
@@ -105,8 +106,10 @@ def parse_args(argv=None):
     p.add_argument("--json", metavar="FILE", help="also write every run's figures to FILE")
     args = p.parse_args(argv)
     if args.quick:
-        args.rounds, args.epochs, args.configs = 1, 1, "sg-neg"
-    args.configs = _names(args.configs, CONFIGS, "configuration")
+        args.rounds, args.epochs = 1, 1
+    args.configs = [] if args.configs == "none" else _names(
+        args.configs or ("sg-neg" if args.quick else ",".join(CONFIGS)), CONFIGS,
+        "configuration")
     args.peers = _names(args.peers, PEERS, "peer")
     # --quick skips the scaling table unless --scales asks for it.
     args.scales = [] if args.no_scaling or (args.quick and not args.scales) else _scales(
@@ -131,9 +134,12 @@ def _version(package):
 
 
 def _ours_about():
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cg.ROOT,
-                          capture_output=True, text=True)
-    return "train.py at %s, numba %s" % (done.stdout.strip() or "?", _version("numba"))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cg.ROOT,
+                                capture_output=True, text=True).stdout.strip()
+    except OSError:     # no git here
+        commit = ""
+    return "train.py at %s, numba %s" % (commit or "?", _version("numba"))
 
 
 def prepare(tool, corpus):
@@ -292,23 +298,22 @@ def _load():
     return "%.2f %.2f %.2f" % os.getloadavg()
 
 
-def main_section(args, setups, tools, corpus, words, folder):
-    """Every configuration x available tool x round, alternating; the runs."""
+def main_section(args, setups, tools, corpus, words, folder, runs):
+    """Every configuration x available tool x round, alternating; appends to ``runs``."""
     ready = [t for t in tools if "unavailable" not in setups[t]]
     plan = [(rnd, config, tool) for rnd in range(1, args.rounds + 1)
             for config in args.configs for tool in order(ready, rnd)]
-    runs = []
     for n, (rnd, config, tool) in enumerate(plan, start=1):
         runs.append(run_tool(tool, setups[tool], config, rnd, args, corpus, words, folder,
                              args.epochs))
         _progress(n, len(plan), runs[-1], "round %d %-10s" % (rnd, config))
-    return runs
 
 
-def scaling_section(args, setups, tools, folder, base_words):
-    """``tools`` (ours, gensim) on the corpus repeated args.scales times, one epoch; the runs."""
+def scaling_section(args, setups, tools, folder, base_words, runs):
+    """``tools`` (ours, gensim) on the corpus repeated args.scales times, one epoch;
+    appends to ``runs``."""
     tools = [t for t in tools if "unavailable" not in setups[t]]
-    runs, n, total = [], 0, len(args.scales) * args.rounds * len(tools)
+    n, total = 0, len(args.scales) * args.rounds * len(tools)
     for scale in args.scales:
         corpus = peer_tools.repeat_corpus(args.corpus, scale, folder)
         for rnd in range(1, args.rounds + 1):
@@ -319,7 +324,6 @@ def scaling_section(args, setups, tools, folder, base_words):
                 n += 1
                 _progress(n, total, runs[-1], "%4dx round %d" % (scale, rnd))
         os.remove(corpus)
-    return runs
 
 
 def main(argv=None):
@@ -338,24 +342,29 @@ def main(argv=None):
     for tool, setup in setups.items():
         print("  %-11s %s" % (tool, setup.get("about") or "unavailable: "
                               + setup["unavailable"]), flush=True)
-    runs = []
+    runs, scaled, printed = [], [], False
     try:
         corpus = (peer_tools.repeat_corpus(args.corpus, args.repeat, folder)
                   if args.repeat > 1 else args.corpus)
-        runs = main_section(args, setups, tools, corpus, args.repeat * base_words, folder)
-        print_main_table(runs, args, setups, tools)
-        print("\nload average after the main table: %s" % _load(), flush=True)
-        if args.scales:
-            scaled = scaling_section(args, setups, scaling, folder, base_words)
-            runs += scaled
-            print_scaling_table(scaled, args, setups, scaling, base_words)
-        print("\nload average at the end: %s" % _load())
+        main_section(args, setups, tools, corpus, args.repeat * base_words, folder, runs)
+        if args.configs:
+            print_main_table(runs, args, setups, tools)
+            printed = True
+            print("\nload average after the main table: %s" % _load(), flush=True)
+        scaling_section(args, setups, scaling, folder, base_words, scaled)
+    except KeyboardInterrupt:     # the tables of the runs done so far, then stop
+        print("\ninterrupted: the tables below hold the runs done so far")
+        if args.configs and not printed:
+            print_main_table(runs, args, setups, tools)
     finally:
-        if args.json and runs:
+        if args.json and runs + scaled:
             with open(args.json, "w") as f:
-                json.dump(runs, f, indent=2)
+                json.dump(runs + scaled, f, indent=2)
         if not args.workdir:
             shutil.rmtree(folder, ignore_errors=True)
+    if args.scales:
+        print_scaling_table(scaled, args, setups, scaling, base_words)
+    print("\nload average at the end: %s" % _load())
     return 0
 
 
