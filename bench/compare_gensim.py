@@ -137,10 +137,10 @@ def run_measured(cmd, log_path, env=None):
 def settings(args, model, loss, seed, outdir, **override):
     """One run's settings (a JSON-able dict) from args; ``override`` replaces any (dim=...)."""
     s = {"corpus": os.path.abspath(args.corpus), "outdir": outdir, "model": model,
-            "loss": loss, "dim": args.dim, "window": args.window, "negative": args.negative,
-            "epochs": args.epochs, "min_count": args.min_count, "sample": args.sample,
-            "alpha": args.alpha if args.alpha is not None else ALPHA[model],
-            "workers": args.workers, "seed": seed, "input": args.gensim_input}
+         "loss": loss, "dim": args.dim, "window": args.window, "negative": args.negative,
+         "epochs": args.epochs, "min_count": args.min_count, "sample": args.sample,
+         "alpha": args.alpha if args.alpha is not None else ALPHA[model],
+         "workers": args.workers, "seed": seed, "input": args.gensim_input}
     s.update(override)
     return s
 
@@ -189,8 +189,8 @@ def one_run(trainer, s, args, corpus_words, cmd=None, env=None, score=True):
     wall, peak, code = run_measured(cmd, log, env)
     if code != 0:
         with open(log, errors="replace") as f:
-            raise RunFailed("%s failed (exit %d): %s; log %s"
-                            % (trainer, code, _last_line(f.read()), log))
+            raise RunFailed("%s failed (exit %d): %s (--workdir DIR keeps its log)"
+                            % (trainer, code, _last_line(f.read())))
     train = train_seconds(s["outdir"], log)
     scores = evaluate(os.path.join(s["outdir"], "vectors.bin"), args,
                       os.path.join(s["outdir"], "scores.json")) if score else {}

@@ -79,20 +79,20 @@ def parse_args(argv=None):
         description="Train ours, gensim (both input modes), word2vec C and fastText on one"
                     " corpus; print speed, memory and quality side by side (medians over"
                     " rounds) and a scaling table.")
-    p.add_argument("--corpus", help="plain text, one sentence or document per line"
-                   " (default: wiki106.txt where the tests find the real data)")
+    p.add_argument("--corpus", metavar="FILE", help="text, one sentence or document per"
+                   " line; plain for word2vec C, fastText and gensim's corpus_file (default:"
+                   " wiki106.txt where the tests find the real data)")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
                    help="train on the corpus repeated N times (a temporary file)")
     p.add_argument("--configs", default=None, help="from %s, or none (the scaling table"
                    " alone) (default: all; sg-neg with --quick)" % ",".join(CONFIGS))
-    p.add_argument("--peers", default=",".join(PEERS), help="from %(default)s")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--negative", type=int, default=5)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--sample", type=float, default=1e-3)
+    p.add_argument("--peers", default=",".join(PEERS), help="from %(default)s (default:"
+                   " all); ours always runs")
+    for name, kind, default in (("rounds", int, 3), ("epochs", int, 5), ("workers", int, 2),
+                                ("window", int, 5), ("negative", int, 5),
+                                ("min-count", int, 5), ("sample", float, 1e-3)):
+        p.add_argument("--" + name, type=kind, default=default, metavar=name.upper()[0],
+                       help="(default %(default)s)")
     p.add_argument("--scales", default=None, metavar="LIST",
                    help="repeat factors of the scaling table (default 1,10; none with"
                         " --quick)")
