@@ -9,7 +9,7 @@ For each configuration and seed, trains ``train.py`` and gensim's Word2Vec
 sample, epochs, alpha and workers, one after the other (ours first for odd
 seeds, gensim first for even ones, so a drift of the machine's load hits both),
 each in its own process so that its peak memory (max RSS) is its own. Both
-save word2vec binary vectors, which ``evaluate.py`` scores the same way:
+save word2vec binary vectors, which ``python -m w2v evaluate`` scores the same way:
 WordSim-353 and SimLex-999 Spearman, Google analogy accuracy among the 30,000
 most frequent words (with the questions covered). Prints one row per
 configuration and trainer (means over the seeds) and the issue's targets:
@@ -47,7 +47,7 @@ TRAIN_SECONDS = re.compile(r"training took ([0-9.]+) s")
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="Train train.py and gensim's Word2Vec on the same corpus with the same"
-                    " settings, evaluate both with evaluate.py, and print speed, memory"
+                    " settings, evaluate both with python -m w2v evaluate, and print speed, memory"
                     " and quality side by side (means over seeds).")
     p.add_argument("corpus", help="a text file, one sentence or document per line (.gz/.bz2 ok)")
     p.add_argument("--configs", default="sg-neg,cbow-neg,sg-hs",
@@ -68,7 +68,7 @@ def parse_args(argv=None):
                    help="gensim reads LineSentence (iterable) or corpus_file=CORPUS (file);"
                         " default: iterable")
     p.add_argument("--benchmarks", default=None, metavar="DIR",
-                   help="evaluate.py's --benchmarks (default: its own, else %s)"
+                   help="the evaluation's --benchmarks (default: its own, else %s)"
                         % SHARED_BENCHMARKS)
     p.add_argument("--workdir", default=None, metavar="DIR",
                    help="keep every run's vectors and logs here (default: a temporary"
@@ -119,23 +119,30 @@ def gensim_worker(spec):
 
 # ---- measuring ----------------------------------------------------------
 
-def run_measured(cmd, log_path):
-    """Run cmd with its output in log_path; (wall seconds, peak RSS MiB, exit code)."""
+def run_measured(cmd, log_path, env=None):
+    """Run cmd with its output in log_path; (wall seconds, peak RSS MiB, exit code).
+
+    The peak is wait4's ru_maxrss, which on Linux is the largest of the process
+    and of every descendant it waited for (a forked writer, a worker process).
+    """
     with open(log_path, "w") as log:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)     # this child's own rusage
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     return wall, usage.ru_maxrss / 1024.0, proc.returncode
 
 
-def settings(args, model, loss, seed, outdir):
-    return {"corpus": os.path.abspath(args.corpus), "outdir": outdir, "model": model,
-            "loss": loss, "dim": args.dim, "window": args.window, "negative": args.negative,
-            "epochs": args.epochs, "min_count": args.min_count, "sample": args.sample,
-            "alpha": args.alpha if args.alpha is not None else ALPHA[model],
-            "workers": args.workers, "seed": seed, "input": args.gensim_input}
+def settings(args, model, loss, seed, outdir, **override):
+    """One run's settings (a JSON-able dict) from args; ``override`` replaces any (dim=...)."""
+    s = {"corpus": os.path.abspath(args.corpus), "outdir": outdir, "model": model,
+         "loss": loss, "dim": args.dim, "window": args.window, "negative": args.negative,
+         "epochs": args.epochs, "min_count": args.min_count, "sample": args.sample,
+         "alpha": args.alpha if args.alpha is not None else ALPHA[model],
+         "workers": args.workers, "seed": seed, "input": args.gensim_input}
+    s.update(override)
+    return s
 
 
 def ours_command(s):
@@ -154,31 +161,39 @@ def gensim_command(s):
 
 
 def evaluate(vectors, args, json_path):
-    """evaluate.py's scores of a word2vec binary file, as a dict."""
-    cmd = [sys.executable, os.path.join(ROOT, "evaluate.py"), "--vectors", vectors,
-           "--json", json_path, "--no-plot", "--no-sentiment"]
+    """``python -m w2v evaluate``'s scores of a word2vec file, as a dict."""
+    cmd = [sys.executable, "-m", "w2v", "evaluate", "--vectors", vectors,
+           "--json", json_path, "--no-plot"]
     if args.benchmarks:
         cmd += ["--benchmarks", args.benchmarks]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
-        raise SystemExit("evaluate.py failed on %s:\n%s" % (vectors, done.stdout + done.stderr))
+        raise RunFailed("evaluation failed on %s: %s"
+                        % (vectors, _last_line(done.stdout + done.stderr)))
     with open(json_path) as f:
         return json.load(f)
 
 
-def one_run(trainer, s, args, corpus_words):
-    """Train, evaluate, and return the run's figures (a flat dict)."""
+class RunFailed(RuntimeError):
+    """A trainer (or the evaluation of its vectors) failed; the message is one line."""
+
+
+def one_run(trainer, s, args, corpus_words, cmd=None, env=None, score=True):
+    """Train (``cmd``, default ours or gensim's by ``trainer``), evaluate the
+    outdir's vectors.bin (unless not ``score``: the scores are then None), and
+    return the run's figures (a flat dict)."""
     os.makedirs(s["outdir"], exist_ok=True)
     log = os.path.join(s["outdir"], "log.txt")
-    cmd = ours_command(s) if trainer == "ours" else gensim_command(s)
-    wall, peak, code = run_measured(cmd, log)
+    if cmd is None:
+        cmd = ours_command(s) if trainer == "ours" else gensim_command(s)
+    wall, peak, code = run_measured(cmd, log, env)
     if code != 0:
-        with open(log) as f:
-            tail = f.read()[-3000:]
-        raise SystemExit("%s failed (exit %d): %s\n%s" % (trainer, code, " ".join(cmd), tail))
-    train = _train_seconds(trainer, s["outdir"], log)
+        with open(log, errors="replace") as f:
+            raise RunFailed("%s failed (exit %d): %s (--workdir DIR keeps its log)"
+                            % (trainer, code, _last_line(f.read())))
+    train = train_seconds(s["outdir"], log)
     scores = evaluate(os.path.join(s["outdir"], "vectors.bin"), args,
-                      os.path.join(s["outdir"], "scores.json"))
+                      os.path.join(s["outdir"], "scores.json")) if score else {}
     analogy = scores.get("analogy") or {}
     return {"trainer": trainer, "model": s["model"], "loss": s["loss"], "seed": s["seed"],
             "wall_seconds": wall, "train_seconds": train,
@@ -191,13 +206,21 @@ def one_run(trainer, s, args, corpus_words):
                                        analogy.get("questions_total"))}
 
 
-def _train_seconds(trainer, outdir, log):
-    if trainer == "gensim":
-        with open(os.path.join(outdir, "timing.json")) as f:
+def train_seconds(outdir, log):
+    """The training seconds a run reported: timing.json (a worker's), else
+    train.py's ``training took S s`` line in its log; None if neither."""
+    timing = os.path.join(outdir, "timing.json")
+    if os.path.isfile(timing):
+        with open(timing) as f:
             return json.load(f)["train_seconds"]
-    with open(log) as f:
+    with open(log, errors="replace") as f:
         found = TRAIN_SECONDS.findall(f.read())
     return float(found[-1]) if found else None
+
+
+def _last_line(text):
+    lines = [line.strip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output)"
 
 
 def _ratio(a, b):
@@ -298,7 +321,10 @@ def main(argv=None):
             for trainer in order:
                 s = settings(args, *CONFIGS[config], seed,
                              os.path.join(workdir, "%s-%s-%d" % (config, trainer, seed)))
-                run = dict(one_run(trainer, s, args, corpus_words), config=config)
+                try:
+                    run = dict(one_run(trainer, s, args, corpus_words), config=config)
+                except RunFailed as err:
+                    raise SystemExit("error: %s" % err) from None
                 runs.append(run)
                 print("[%d/%d] %-8s %-6s seed %d: %.1f s, %.0f words/s, %.0f MiB"
                       % (n, len(plan), config, trainer, seed, run["wall_seconds"],
