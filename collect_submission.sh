@@ -12,7 +12,7 @@ REQUIRED_CODE=(word2vec.py sgd.py run.py utils/__init__.py utils/gradcheck.py
                utils/treebank.py utils/utils.py)
 REQUIRED_OUTPUTS=(word_vectors.png saved_params_40000.npy)
 # Folders with an __init__.py that are not part of the submission.
-NOT_SUBMITTED=(tests bench docs)
+NOT_SUBMITTED=(tests bench docs instructor)
 
 # The help text is a quoted here-document: nothing in it is expanded or run.
 # fill replaces each ${NAME} of the NAME=VALUE pairs given with VALUE.

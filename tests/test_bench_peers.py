@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import FIXTURE_WORDS, ROOT
-from tests.test_evaluate import write_fixture_benchmarks
+from tests.test_evaluate_cli import write_fixture_benchmarks
 
 sys.path.insert(0, str(ROOT / "bench"))
 import compare_gensim  # noqa: E402

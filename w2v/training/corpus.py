@@ -18,12 +18,9 @@ API (for the trainer):
   ``len(vocab)``, ``.total`` (sum of ``counts``), ``.raw_words`` (every word
   read, the dropped rare ones included). Memory: the distinct words only.
 * ``encode(source, vocab, lowercase=False)`` -> ``EncodedCorpus``: ``.ids``
-  (int32, every in-vocabulary word in corpus order, out-of-vocabulary words
-  dropped as word2vec does), ``.starts`` (int64, length n_pieces + 1, CSR
-  style: piece i is ``ids[starts[i]:starts[i + 1]]``, starts[0] = 0,
-  starts[-1] = len(ids); each piece has 1..10,000 ids; a piece left empty by
-  the dropped words is left out), ``.raw_words`` (words read, dropped ones
-  included). Memory: the vocabulary, one block and one piece, plus the ids.
+  (int32, the in-vocabulary words in corpus order), ``.starts`` (int64, CSR:
+  piece i is ``ids[starts[i]:starts[i + 1]]``, 1..10,000 ids, emptied pieces
+  left out), ``.raw_words`` (words read). Memory: the vocabulary, a block, the ids.
 * ``keep_probabilities(counts, sample)`` -> float64 (V,): word2vec's
   subsampling; ``negative_cum_table(counts, ns_exponent=0.75)`` -> uint32
   (V,): gensim's cumulative table for drawing negatives.
@@ -256,13 +253,9 @@ def build_vocabulary(source, min_count=5, max_vocab=None, lowercase=False, progr
     """Count the words of ``source`` and keep those seen at least ``min_count`` times.
 
     max_vocab -- if given, keep only that many of the most frequent words
-    max_vocab_size -- if given, the counting table is pruned whenever it holds
-                      more words (gensim's max_vocab_size, as its scan does after
-                      each sentence): words seen fewer than r times are dropped,
-                      r = 1, 2, 3... at the successive prunings, their counts lost
-    Returns a Vocabulary (``pruned``: the distinct words dropped by pruning).
-    Raises CorpusError if the corpus has no words, or if no word reaches
-    ``min_count`` (saying how far to lower it).
+    max_vocab_size -- prune the table whenever it holds more words, as gensim's scan:
+                      words seen < r times dropped, r = 1, 2, 3... (their counts lost)
+    Returns a Vocabulary (``pruned``: words dropped); CorpusError if no word is kept.
     """
     if min_count < 1:
         raise CorpusError("min_count must be at least 1, got %r" % min_count)
