@@ -33,8 +33,8 @@ from w2v.training.pipeline import fit
 LOSS_TITLES = {"skipgram": "Skip-gram", "cbow": "CBOW", "neg": "negative sampling",
                "hs": "hierarchical softmax", "softmax": "full softmax"}
 # The numeric options, each with its metavar (names, defaults, help: training/options.py).
-METAVARS = {"min_count": "N", "max_vocab": "N", "max_vocab_size": "N", "sample": "T", "negative": "K",
-            "ns_exponent": "X", "window": "N", "dim": "D", "epochs": "N", "alpha": "A",
+METAVARS = {"min_count": "N", "max_vocab": "N", "max_vocab_size": "N", "sample": "T",
+            "negative": "K", "ns_exponent": "X", "window": "N", "dim": "D", "epochs": "N", "alpha": "A",
             "min_alpha": "A", "seed": "S", "workers": "N", "checkpoint_every": "S"}
 
 
