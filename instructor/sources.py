@@ -130,34 +130,11 @@ def build_word2vec(source, keep_solutions=False):
             + '\n"""\n\nimport argparse\nimport random\nimport sys\n\nimport numpy as np\n')
     if not keep_solutions:
         head += "\nfrom utils.selfchecks import CHECKS\n"
-        parts.append(_STARTER_MAIN)
+        parts.append(found["main"][1])  # our main: it reports a stub as not implemented
     body = "\n\n\n".join(parts)
     tail = '\n\n\nif __name__ == "__main__":\n    sys.exit(main())\n' \
         if not keep_solutions else "\n"
     return head + "\n\n" + body + tail
-
-
-_STARTER_MAIN = '''def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Run the self-checks of word2vec.py: the published values and"
-                    " numerical gradient checks. Exits non-zero on any failure.")
-    parser.add_argument("function", nargs="?", default="all",
-                        choices=["all"] + list(CHECKS),
-                        help="which function to check (default: all of them)")
-    args = parser.parse_args(argv)
-    names = list(CHECKS) if args.function == "all" else [args.function]
-    this = sys.modules[__name__]  # the checks call this module's functions
-    results = {}
-    for name in names:
-        try:
-            results[name] = "passed" if CHECKS[name](this) else "FAILED"
-        except NotImplementedError as err:
-            print(err)
-            results[name] = "not implemented yet"
-    print()
-    for name, result in results.items():
-        print("%-30s %s" % (name, result))
-    return 0 if all(r == "passed" for r in results.values()) else 1'''
 
 
 def solution_lines(source, function="sgd"):
