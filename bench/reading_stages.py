@@ -1,0 +1,194 @@
+#!/usr/bin/env python
+"""Where ours' seconds outside training go (issue 23), one corpus, in this process.
+
+    python bench/reading_stages.py CORPUS [--label 10x] [--workdir DIR]
+
+bench/reading.py runs it in its own process (fresh imports, its own memory).
+The stages of ``python -m w2v train``'s outside seconds, in its order, each
+timed by calling the library (skip-gram + neg, d = 100, min-count 5, one epoch):
+Python's start and the imports (child processes, medians of 3), the kernels'
+load, counting and encoding (onepass.count_and_encode), the checks, the
+trainer's tables and start vectors (make_trainer), the final checkpoint and the
+outputs (written from the untrained vectors with a two-point loss history).
+Their sum is the outside time this predicts. Below count_and_encode, "of which"
+lines split one reading: some re-implement just one step in this script (marked
+"re-impl."; only for measuring), the rest are differences of library calls.
+``library_stages`` holds every call into the reading code: the one function to
+adapt when it changes.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+CONFIG = {"model": "skipgram", "loss": "neg", "dim": 100, "window": 5, "negative": 5,
+          "min_count": 5, "sample": 1e-3, "workers": 2, "epochs": 1, "seed": 1}
+
+
+def startup_seconds(code, times=3):
+    """Median wall seconds of ``python -c code`` in a child process."""
+    walls = []
+    for _ in range(times):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls)
+
+
+def timed(fn, *args):
+    """(fn(*args), seconds)."""
+    start = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - start
+
+
+def _read_only(path, block):
+    """re-impl.: the file's bytes in blocks, nothing else."""
+    with open(path, "rb") as f:
+        while f.read(block):
+            pass
+
+
+def _read_decode(path, block):
+    """re-impl.: blocks decoded as UTF-8 (may split a character at a block's end:
+    errors ignored, timing only)."""
+    with open(path, "rb") as f:
+        for data in iter(lambda: f.read(block), b""):
+            data.decode("utf-8", "ignore")
+
+
+def _split_blocks(blocks):
+    """re-impl.: each decoded block cut into lines and words, no pieces kept."""
+    words = 0
+    for text in blocks:
+        for segment in text.split("\n"):
+            words += len(segment.split())
+    return words
+
+
+def _drain(pieces):
+    return sum(len(p) for p in pieces)
+
+
+def library_stages(path, o, workdir):
+    """[(stage, seconds, how)] of reading ``path`` as the train command does, and the
+    (vocab, encoded) it gives. Every call into corpus.py / onepass.py is here."""
+    import numpy as np
+
+    from w2v.training import corpus, onepass
+    rows = []
+    _, s = timed(_read_only, path, corpus.BLOCK_BYTES)
+    rows.append(("  bytes read (1 MiB blocks)", s, "re-impl."))
+    _, s = timed(_read_decode, path, corpus.BLOCK_BYTES)
+    rows.append(("  bytes read + UTF-8 decode", s, "re-impl."))
+    _, s = timed(lambda: sum(map(len, corpus._text_blocks(path))))
+    rows.append(("  + cut at whitespace, carry (_text_blocks)", s, "library"))
+    _, s = timed(lambda: _split_blocks(corpus._text_blocks(path)))
+    rows.append(("  + split into lines and words", s, "_text_blocks + re-impl. split"))
+    _, pieces_s = timed(lambda: _drain(corpus.iter_pieces(path)))
+    rows.append(("  + pieces of <= 10,000 words (iter_pieces)", pieces_s, "library"))
+    (provisional, ends, first_seen), s = timed(onepass._read_ids, path, False, None)
+    rows.append(("  + provisional ids: dict lookups, fromiter, growing arrays", s,
+                 "library _read_ids; lookups alone = %.2f s more than iter_pieces"
+                 % (s - pieces_s)))
+    start = time.perf_counter()
+    counts = np.bincount(provisional, minlength=len(first_seen))
+    vocab = corpus.vocabulary_from_counts(list(first_seen), counts, o.min_count, o.max_vocab,
+                                          path)
+    new_id = np.full(len(first_seen), -1, dtype=np.int32)
+    new_id[np.fromiter(map(first_seen.__getitem__, vocab.words), dtype=np.int64,
+                       count=len(vocab))] = np.arange(len(vocab), dtype=np.int32)
+    rows.append(("  bincount + vocabulary + new ids", time.perf_counter() - start,
+                 "count_and_encode's steps, re-composed"))
+    _, s = timed(onepass._remap, provisional, ends, new_id)
+    rows.append(("  remap to the vocabulary's ids (_remap)", s, "library"))
+    del provisional, ends, first_seen
+    (vocab, encoded), s = timed(onepass.count_and_encode, path, o.min_count, o.max_vocab,
+                                False, None)
+    rows.insert(0, ("count and encode (count_and_encode)", s, "library, the whole reading"))
+    return rows, vocab, encoded
+
+
+class _Quiet:
+    def print(self, text):
+        pass
+
+    def show(self, text, force=False):
+        pass
+
+    def close(self):
+        pass
+
+
+def pipeline_stages(path, workdir):
+    """[(stage, seconds, how)] of everything outside training, in the train command's order."""
+    rows = [("python start (python -c pass)", startup_seconds("pass"), "child, median of 3"),
+            ("imports (w2v.commands.train)", startup_seconds("import w2v.commands.train")
+             - startup_seconds("pass"), "child, median of 3, minus the start")]
+    from w2v.training import options as opts
+    from w2v.training import pipeline
+    _, s = timed(pipeline.load_kernels, lambda text: None)
+    rows.append(("kernels' load (load_kernels; numba's cache)", s, "library"))
+    o = opts.check(opts.Options(**CONFIG))
+    reading, vocab, encoded = library_stages(path, o, workdir)
+    rows += reading
+    rows += after_reading(o, vocab, encoded, path, workdir)
+    return rows
+
+
+def after_reading(o, vocab, encoded, path, workdir):
+    """The checks, the trainer, the final checkpoint, the outputs: [(stage, seconds, how)]."""
+    from w2v.commands.train import write_outputs
+    from w2v.model import from_fitted
+    from w2v.training import checks, pipeline, trainer
+    rows = []
+    start = time.perf_counter()
+    checks.check_trainable(vocab.counts, encoded, o.sample, o.epochs, path)
+    checks.check_ns_exponent(vocab.words, vocab.counts, o.ns_exponent)
+    rows.append(("checks (check_trainable, check_ns_exponent)", time.perf_counter() - start,
+                 "library"))
+    (made, run_info), s = timed(pipeline.make_trainer, o, vocab, encoded)
+    rows.append(("trainer: tables, fingerprint, start vectors (make_trainer)", s, "library"))
+    progress = pipeline.EpochProgress(made, _Quiet(), ())
+    progress.history = [(0.5, 3.0), (1.0, 2.5)]
+    saves = trainer.Checkpoints(os.path.join(workdir, "checkpoints"), run_info, made, progress)
+    _, s = timed(saves.save, made.total_jobs)
+    rows.append(("final checkpoint (Checkpoints.save)", s, "library"))
+    done = pipeline.Fitted(made, vocab, progress, True, 0.0, run_info)
+    _, s = timed(lambda: write_outputs(workdir, from_fitted(done, o)))
+    rows.append(("outputs: txt, bin, npy, vocab, model.json, loss plot", s, "library"))
+    return rows
+
+
+def print_rows(rows, label, path):
+    total = sum(s for name, s, _ in rows if not name.startswith(" "))
+    print("\nbreakdown of ours' seconds outside training, %s (%s), in this order:"
+          % (label, os.path.basename(path)))
+    for name, seconds, how in rows:
+        print("  %-60s %7.2f s  %s" % (name, seconds, how))
+    print("  %-60s %7.2f s  (the unindented stages; compare ours' outside above)"
+          % ("sum", total))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description="Time each stage of ours' outside-training"
+                                " seconds on one corpus.")
+    p.add_argument("corpus")
+    p.add_argument("--label", default="corpus")
+    p.add_argument("--workdir", help="where the outputs go (default: a temporary folder)")
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="reading_stages_", dir=args.workdir) as folder:
+        rows = pipeline_stages(args.corpus, folder)
+    print_rows(rows, args.label, args.corpus)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
