@@ -33,11 +33,11 @@ A benchmark, not a test: the full run takes about 20 minutes on two cores;
 """
 
 import argparse
+import importlib.metadata
 import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +48,7 @@ sys.path.insert(0, HERE)
 
 import compare_gensim as cg  # noqa: E402
 import peer_tools  # noqa: E402
+import reading_tables as tables  # noqa: E402
 
 CONFIG = {"dim": 100, "window": 5, "negative": 5, "min_count": 5, "sample": 1e-3,
           "workers": 2, "epochs": 1, "seed": 1, "alpha": 0.025}
@@ -261,72 +262,6 @@ def _progress(run):
                  run["outside"], run["peak_mib"]), flush=True)
 
 
-# ---- the tables ---------------------------------------------------------
-
-def medians(runs):
-    """{(corpus, tool): {field: median}} over the runs that did not fail."""
-    groups = {}
-    for r in runs:
-        if "failed" not in r:
-            groups.setdefault((r["corpus"], r["tool"]), []).append(r)
-    return {key: {f: statistics.median(r[f] for r in rows)
-                  for f in ("wall", "train", "outside", "peak_mib")}
-            for key, rows in groups.items()}
-
-
-def print_table(runs, corpora, modes):
-    meds = medians(runs)
-    print("\n%-6s %10s | %-4s %7s %7s %7s %6s | %-15s %7s %7s %7s %6s | %7s %7s"
-          % ("corpus", "words", "ours", "wall", "train", "outside", "MiB", "gensim", "wall",
-             "train", "outside", "MiB", "out o/g", "whole g/o"))
-    for label, (_, words) in corpora.items():
-        ours = meds.get((label, "ours"))
-        for mode in modes or ["none"]:
-            theirs = meds.get((label, "gensim-" + mode))
-            cells = [_cells(ours), _cells(theirs)]
-            ratios = ("%7.2f %7.2f" % (ours["outside"] / theirs["outside"],
-                                       theirs["wall"] / ours["wall"])
-                      if ours and theirs else "%7s %7s" % ("-", "-"))
-            print("%-6s %10d | %-4s %s | %-15s %s | %s" % (
-                label, words, "ours", cells[0], "gensim-" + mode, cells[1], ratios))
-    print("(medians; seconds; outside = wall - training; out o/g = ours' outside / gensim's,"
-          " the issue wants <= 1; whole g/o = gensim's wall / ours', >= 1.5 on big)")
-    print_targets(meds, corpora, modes)
-
-
-def _cells(m):
-    if m is None:
-        return "%7s %7s %7s %6s" % ("-", "-", "-", "-")
-    return "%7.2f %7.2f %7.2f %6.0f" % (m["wall"], m["train"], m["outside"], m["peak_mib"])
-
-
-def print_targets(meds, corpora, modes):
-    label = "big" if "big" in corpora else list(corpora)[-1]
-    ours = meds.get((label, "ours"))
-    best = [meds[(label, "gensim-" + m)] for m in modes if (label, "gensim-" + m) in meds]
-    if ours is None or not best:
-        return
-    fastest = min(best, key=lambda m: m["wall"])
-    least = min(m["outside"] for m in best)
-    print("targets on %s: outside %.2f s vs gensim's least %.2f s (%s); whole process"
-          " %.2fx gensim's fastest (%s)" % (
-              label, ours["outside"], least, "met" if ours["outside"] <= least else "MISSED",
-              fastest["wall"] / ours["wall"],
-              "met" if fastest["wall"] >= 1.5 * ours["wall"] else "MISSED"))
-
-
-def print_second_runs(runs):
-    for label in dict.fromkeys(r["corpus"] for r in runs):
-        pair = [r for r in runs if r["corpus"] == label]
-        if any("failed" in r for r in pair) or len(pair) != 2:
-            print("%-6s ours, second run: failed" % label)
-            continue
-        print("%-6s ours, second run (encoded corpus reused): outside %.2f s (first run"
-              " %.2f s), wall %.2f s, %.0f MiB" % (label, pair[1]["outside"],
-                                                  pair[0]["outside"], pair[1]["wall"],
-                                                  pair[1]["peak_mib"]))
-
-
 def run_breakdown(path, label, workdir):
     """bench/reading_stages.py on ``path`` in its own process; its output, echoed."""
     cmd = [sys.executable, os.path.join(HERE, "reading_stages.py"), path, "--label", label,
@@ -344,15 +279,20 @@ def _load():
     return "%.2f %.2f %.2f" % os.getloadavg()
 
 
+def _version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def _about(corpora, cold):
     print("load average at the start: %s (%d cores)" % (_load(), os.cpu_count()))
     print("skip-gram + neg, d=%(dim)d, window %(window)d, %(negative)d negatives, min-count"
           " %(min_count)d, sample %(sample)g, %(workers)d workers, %(epochs)d epoch" % CONFIG)
     print("ours: python -m w2v train%s; gensim %s" % (
         " --no-cache" if cold else " (no --no-cache option: nothing cached yet)",
-        cg._last_line(subprocess.run([sys.executable, "-c", "import gensim; print("
-                                      "gensim.__version__)"], capture_output=True,
-                                     text=True).stdout)))
+        _version("gensim")))
     for label, (path, words) in corpora.items():
         print("  %-5s %s: %d words, %.1f MB" % (label, path, words,
                                                 os.path.getsize(path) / 1e6), flush=True)
@@ -370,12 +310,12 @@ def main(argv=None):
         warm_kernels()
         _about(corpora, cold)
         runs = run_rounds(args, corpora, folder, cold, bool(args.workdir))
-        print_table(runs, corpora, args.gensim)
+        tables.print_table(runs, corpora, args.gensim)
         again = []
         if not args.no_second_run:
             label = "big" if "big" in corpora else list(corpora)[-1]
             again = second_run(label, corpora[label][0], folder, bool(args.workdir))
-            print_second_runs(again)
+            tables.print_second_runs(again)
         if args.breakdown_corpus != "none":
             if args.breakdown_corpus not in corpora:
                 corpora.update(prepare_corpora(argparse.Namespace(

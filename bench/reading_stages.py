@@ -42,6 +42,21 @@ def startup_seconds(code, times=3):
     return statistics.median(walls)
 
 
+# The reading alone, in a child: its peak memory (wait4's ru_maxrss), against the imports'.
+ENCODE_ALONE = ("import sys; from w2v.training.onepass import count_and_encode;"
+                " count_and_encode(sys.argv[1])")
+IMPORT_ALONE = "import sys; import w2v.training.onepass"
+
+
+def peak_mib(code, *args):
+    """Peak RSS (MiB) of ``python -c code args`` in a child process."""
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("python -c %r failed" % code)
+    return usage.ru_maxrss / 1024.0
+
+
 def timed(fn, *args):
     """(fn(*args), seconds)."""
     start = time.perf_counter()
@@ -113,7 +128,9 @@ def library_stages(path, o, workdir):
     (vocab, encoded), s = timed(onepass.count_and_encode, path, o.min_count, o.max_vocab,
                                 False, None)
     rows.insert(0, ("count and encode (count_and_encode)", s, "library, the whole reading"))
-    return rows, vocab, encoded
+    memory = "count_and_encode alone in a child: peak RSS %.0f MiB (its imports alone: %.0f)" % (
+        peak_mib(ENCODE_ALONE, path), peak_mib(IMPORT_ALONE))
+    return rows, vocab, encoded, memory
 
 
 class _Quiet:
@@ -133,14 +150,16 @@ def pipeline_stages(path, workdir):
             ("imports (w2v.commands.train)", startup_seconds("import w2v.commands.train")
              - startup_seconds("pass"), "child, median of 3, minus the start")]
     from w2v.training import options as opts
-    from w2v.training import pipeline
+    from w2v.training import pipeline, trainer
+    compiling = trainer.kernels_need_compiling()
     _, s = timed(pipeline.load_kernels, lambda text: None)
-    rows.append(("kernels' load (load_kernels; numba's cache)", s, "library"))
+    rows.append(("kernels' load (load_kernels)", s, "library; %s" % (
+        "COMPILED (no cache yet)" if compiling else "numba's cache")))
     o = opts.check(opts.Options(**CONFIG))
-    reading, vocab, encoded = library_stages(path, o, workdir)
+    reading, vocab, encoded, memory = library_stages(path, o, workdir)
     rows += reading
     rows += after_reading(o, vocab, encoded, path, workdir)
-    return rows
+    return rows, "%d words read, %d distinct kept; %s" % (encoded.raw_words, len(vocab), memory)
 
 
 def after_reading(o, vocab, encoded, path, workdir):
@@ -156,18 +175,38 @@ def after_reading(o, vocab, encoded, path, workdir):
                  "library"))
     (made, run_info), s = timed(pipeline.make_trainer, o, vocab, encoded)
     rows.append(("trainer: tables, fingerprint, start vectors (make_trainer)", s, "library"))
+    _, s = timed(trainer.fingerprint, encoded, vocab.words, vocab.counts)
+    rows.append(("  of which the SHA-256 of the ids (fingerprint)", s, "library"))
     progress = pipeline.EpochProgress(made, _Quiet(), ())
     progress.history = [(0.5, 3.0), (1.0, 2.5)]
     saves = trainer.Checkpoints(os.path.join(workdir, "checkpoints"), run_info, made, progress)
     _, s = timed(saves.save, made.total_jobs)
     rows.append(("final checkpoint (Checkpoints.save)", s, "library"))
-    done = pipeline.Fitted(made, vocab, progress, True, 0.0, run_info)
-    _, s = timed(lambda: write_outputs(workdir, from_fitted(done, o)))
+    model = from_fitted(pipeline.Fitted(made, vocab, progress, True, 0.0, run_info), o)
+    _, s = timed(write_outputs, workdir, model)
     rows.append(("outputs: txt, bin, npy, vocab, model.json, loss plot", s, "library"))
+    return rows + output_parts(model, os.path.join(workdir, "again"))
+
+
+def output_parts(model, folder):
+    """write_outputs' steps, re-composed and timed one by one (a second time: warm)."""
+    from w2v import plots
+    from w2v.vectors.word2vec_format import save_word2vec_binary, save_word2vec_text
+    wv, rows = model.wv, []
+    for name, step in (
+            ("npy, vocab.txt, model.json (Word2Vec.save)", lambda: model.save(folder)),
+            ("vectors.txt", lambda: save_word2vec_text(os.path.join(folder, "vectors.txt"),
+                                                       wv.index_to_key, wv.vectors)),
+            ("vectors.bin", lambda: save_word2vec_binary(os.path.join(folder, "vectors.bin"),
+                                                         wv.index_to_key, wv.vectors)),
+            ("loss_curve.png (matplotlib imported above)", lambda: plots.plot_loss_curve(
+                model.loss_history, os.path.join(folder, "loss_curve.png")))):
+        _, s = timed(step)
+        rows.append(("  of which " + name, s, "write_outputs' step, re-composed"))
     return rows
 
 
-def print_rows(rows, label, path):
+def print_rows(rows, label, path, note):
     total = sum(s for name, s, _ in rows if not name.startswith(" "))
     print("\nbreakdown of ours' seconds outside training, %s (%s), in this order:"
           % (label, os.path.basename(path)))
@@ -175,6 +214,7 @@ def print_rows(rows, label, path):
         print("  %-60s %7.2f s  %s" % (name, seconds, how))
     print("  %-60s %7.2f s  (the unindented stages; compare ours' outside above)"
           % ("sum", total))
+    print("  " + note)
 
 
 def main(argv=None):
@@ -185,8 +225,8 @@ def main(argv=None):
     p.add_argument("--workdir", help="where the outputs go (default: a temporary folder)")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="reading_stages_", dir=args.workdir) as folder:
-        rows = pipeline_stages(args.corpus, folder)
-    print_rows(rows, args.label, args.corpus)
+        rows, note = pipeline_stages(args.corpus, folder)
+    print_rows(rows, args.label, args.corpus, note)
     return 0
 
 
