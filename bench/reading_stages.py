@@ -128,9 +128,7 @@ def library_stages(path, o, workdir):
     (vocab, encoded), s = timed(onepass.count_and_encode, path, o.min_count, o.max_vocab,
                                 False, None)
     rows.insert(0, ("count and encode (count_and_encode)", s, "library, the whole reading"))
-    memory = "count_and_encode alone in a child: peak RSS %.0f MiB (its imports alone: %.0f)" % (
-        peak_mib(ENCODE_ALONE, path), peak_mib(IMPORT_ALONE))
-    return rows, vocab, encoded, memory
+    return rows, vocab, encoded
 
 
 class _Quiet:
@@ -146,6 +144,10 @@ class _Quiet:
 
 def pipeline_stages(path, workdir):
     """[(stage, seconds, how)] of everything outside training, in the train command's order."""
+    # First, while this process is small: a child's ru_maxrss is at least its parent's
+    # RSS at the fork (the copy it starts as counts until exec).
+    memory = "count_and_encode alone in a child: peak RSS %.0f MiB (its imports alone: %.0f)" % (
+        peak_mib(ENCODE_ALONE, path), peak_mib(IMPORT_ALONE))
     rows = [("python start (python -c pass)", startup_seconds("pass"), "child, median of 3"),
             ("imports (w2v.commands.train)", startup_seconds("import w2v.commands.train")
              - startup_seconds("pass"), "child, median of 3, minus the start")]
@@ -156,7 +158,7 @@ def pipeline_stages(path, workdir):
     rows.append(("kernels' load (load_kernels)", s, "library; %s" % (
         "COMPILED (no cache yet)" if compiling else "numba's cache")))
     o = opts.check(opts.Options(**CONFIG))
-    reading, vocab, encoded, memory = library_stages(path, o, workdir)
+    reading, vocab, encoded = library_stages(path, o, workdir)
     rows += reading
     rows += after_reading(o, vocab, encoded, path, workdir)
     return rows, "%d words read, %d distinct kept; %s" % (encoded.raw_words, len(vocab), memory)
