@@ -14,7 +14,9 @@ Their sum is the outside time this predicts. Below count_and_encode, "of which"
 lines split one reading: some re-implement just one step in this script (marked
 "re-impl."; only for measuring), the rest are differences of library calls.
 ``library_stages`` holds every call into the reading code: the one function to
-adapt when it changes.
+adapt when it changes. Then one real run (``python -m w2v train`` in a child,
+PATCHED's functions wrapped by timers): the same stages inside it, and the rest
+of its wall (Python's start and exit), to check the sum against.
 """
 
 import argparse
@@ -219,16 +221,86 @@ def print_rows(rows, label, path, note):
     print("  " + note)
 
 
+# ---- the same stages inside one real run ---------------------------------
+
+# The functions of ``python -m w2v train`` timed in a real run: (module, owner, name).
+PATCHED = (("w2v.training.pipeline", None, "load_kernels"),
+           ("w2v.training.pipeline", None, "read_corpus"),
+           ("w2v.training.pipeline", None, "make_trainer"),
+           ("w2v.training.trainer", "Trainer", "run"),
+           ("w2v.training.trainer", "Checkpoints", "save"),
+           ("w2v.commands.train", None, "write_outputs"))
+
+
+def real_run_worker(corpus, outdir, out_json):
+    """One ``python -m w2v train`` run in this process, PATCHED's functions timed;
+    their seconds, the imports' and main()'s, to ``out_json``."""
+    import importlib
+    import json
+    t0 = time.perf_counter()
+    train = importlib.import_module("w2v.commands.train")
+    seconds = {"imports": time.perf_counter() - t0}
+    for module, owner, name in PATCHED:
+        holder = importlib.import_module(module)
+        holder = getattr(holder, owner) if owner else holder
+        setattr(holder, name, _timing(getattr(holder, name), name, seconds))
+    t1 = time.perf_counter()
+    train.main(["--corpus", corpus, "--outdir", outdir] + [
+        "--%s=%s" % (k.replace("_", "-"), v) for k, v in CONFIG.items()])
+    seconds["main"] = time.perf_counter() - t1
+    with open(out_json, "w") as f:
+        json.dump(seconds, f)
+
+
+def _timing(fn, name, seconds):
+    def timed_call(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+    return timed_call
+
+
+def real_run_rows(corpus, workdir):
+    """[(stage, seconds, how)] of one real run: PATCHED's seconds, and the rest of
+    its wall (Python's start and exit, the rest of main)."""
+    import json
+    out_json = os.path.join(workdir, "real_run.json")
+    cmd = [sys.executable, os.path.abspath(__file__), corpus, "--real-run",
+           os.path.join(workdir, "real_run"), out_json]
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    with open(out_json) as f:
+        t = json.load(f)
+    parts = ["imports", "load_kernels", "read_corpus", "make_trainer", "save", "write_outputs"]
+    rows = [(name, t.get(name, 0.0), "timed in the run") for name in parts]
+    rows.append(("main()'s rest (locks, resolve, from_fitted, prints)", t["main"] - sum(
+        t.get(n, 0.0) for n in parts[1:]) - t["run"], "main() - the above - Trainer.run"))
+    rows.append(("python's start and exit", wall - t["main"] - t["imports"], "wall - main()"
+                 " - imports"))
+    return rows, "wall %.2f s, training (Trainer.run) %.2f s, outside %.2f s" % (
+        wall, t["run"], wall - t["run"])
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="Time each stage of ours' outside-training"
                                 " seconds on one corpus.")
     p.add_argument("corpus")
     p.add_argument("--label", default="corpus")
     p.add_argument("--workdir", help="where the outputs go (default: a temporary folder)")
+    p.add_argument("--real-run", nargs=2, metavar=("OUTDIR", "JSON"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.real_run:
+        return real_run_worker(args.corpus, *args.real_run)
     with tempfile.TemporaryDirectory(prefix="reading_stages_", dir=args.workdir) as folder:
         rows, note = pipeline_stages(args.corpus, folder)
-    print_rows(rows, args.label, args.corpus, note)
+        print_rows(rows, args.label, args.corpus, note)
+        rows, note = real_run_rows(args.corpus, folder)
+    print("\none real run of ours, %s, its functions timed in it (%s):" % (args.label, note))
+    for name, seconds, how in rows:
+        print("  %-60s %7.2f s  %s" % (name, seconds, how))
     return 0
 
 
