@@ -134,3 +134,21 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
             reading.parse_args((["--corpus", str(corpus)] if "--corpus" not in argv else [])
                                + argv)
         assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_real_run_section_adds_up_to_its_wall(quick):
+    out, _ = quick
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("one real run of ours"))
+    wall, train, outside = (float(lines[start].split(name + " ")[1].split()[0])
+                            for name in ("wall", "(Trainer.run)", "outside"))
+    assert outside == pytest.approx(wall - train, abs=0.02) and outside > 0
+    rows = {}
+    for line in lines[start + 1:]:
+        found = STAGE.match(line)
+        if not found:
+            break
+        rows[found.group(2)] = float(found.group(3))
+    assert {"imports", "load_kernels", "read_corpus", "make_trainer", "write_outputs",
+            "python's start and exit"} <= set(rows)
+    assert sum(rows.values()) == pytest.approx(outside, abs=0.01 * len(rows))
