@@ -77,6 +77,9 @@ def parse_args(argv=None, treebank=None):
                               " get_datasets.sh puts it)")
     p.add_argument("--outdir", required=True, metavar="DIR", help="where everything goes")
     _add_options(p)
+    p.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="read and encode the corpus even if an earlier run kept its encoding"
+                        " (%s), and keep none" % opts.HELP["cache"].split(" and reuse")[0])
     p.add_argument("--no-resume", action="store_true", help="start fresh; earlier"
                    " checkpoints are moved aside, not deleted")
     args = p.parse_args(argv)

@@ -32,6 +32,13 @@ def _copy_stdin(spool_folder):
     return path
 
 
+def reads_stdin(source):
+    """True if ``source`` names standard input (``-``, alone or in a list)."""
+    paths = [source] if isinstance(source, (str, os.PathLike)) else source
+    return isinstance(paths, (list, tuple)) and any(
+        isinstance(p, (str, os.PathLike)) and os.fspath(p) == STDIN for p in paths)
+
+
 def resolve(source, spool_folder):
     """``source`` with folders expanded and ``-`` copied to spool_folder: a path, a list
     of paths, or (untouched) the caller's token lists."""
