@@ -24,7 +24,7 @@ import os
 import numpy as np
 
 from w2v.infra import checkpoint
-from w2v.infra.fileio import atomic_write, npy_bytes
+from w2v.infra.fileio import atomic_write, write_npy
 from w2v.vectors import word2vec_format as w2vformat
 from w2v.vectors.keyed import KeyedVectors, UnknownWordError  # noqa: F401 (re-exported)
 
@@ -294,8 +294,7 @@ def save_vectors(outdir, wordVectors, tokens, start=None):
     npy_path = os.path.join(outdir, VECTORS_NPY)
     vocab_path = os.path.join(outdir, VOCAB_TXT)
     text_path = os.path.join(outdir, VECTORS_TXT)
-    data = npy_bytes(wordVectors)
-    atomic_write(npy_path, lambda f: f.write(data))
+    atomic_write(npy_path, lambda f: write_npy(f, [wordVectors]))
     save_vocab(vocab_path, words)
     matrix = word_vectors(wordVectors)
 
