@@ -19,6 +19,7 @@ file (gensim's, word2vec C's, fastText's ``.vec``) into a ``WordVectors``:
 one matrix only. The queries rank words by cosine similarity.
 """
 
+import argparse
 import os
 
 import numpy as np
@@ -125,11 +126,13 @@ def load(path, vector="v", binary=None, limit=None, dtype=np.float64):
                        path, vector)
 
 
-def add_arguments(parser, default="."):
-    """Add --vectors PATH and --vector v|u|sum|concat, as every script reads them, to an
-    argparse parser; pass them on as ``load(args.vectors, vector=args.vector)``.
+def add_arguments(parser, default=".", limit=True):
+    """Add --vectors PATH, --vector v|u|sum|concat and --limit N, as every script reads
+    them, to an argparse parser; pass them on as ``load(args.vectors,
+    vector=args.vector, limit=args.limit)``.
 
     default -- --vectors' default (None makes the option required)
+    limit -- add --limit (a command with its own --limit says False)
     """
     parser.add_argument("--vectors", default=default, required=default is None,
                         metavar="PATH",
@@ -142,6 +145,17 @@ def add_arguments(parser, default="."):
                              " or concat ([v, u]); a word2vec file has only v (default: what"
                              " the source's vectors.txt holds: [v, u] for run.py, as the"
                              " assignment does; v for train.py and word2vec files)")
+    if limit:
+        parser.add_argument("--limit", type=_positive, default=None, metavar="N",
+                            help="read only the first N words (the files list the most"
+                                 " frequent first): a 3M-word file opens in a second with"
+                                 " --limit 200000 (default: all)")
+
+
+def _positive(text):
+    if int(text) < 1:
+        raise argparse.ArgumentTypeError("N must be at least 1, got %d" % int(text))
+    return int(text)
 
 
 def _one_matrix(read, path, vector, counts=None):
