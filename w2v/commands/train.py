@@ -34,8 +34,8 @@ LOSS_TITLES = {"skipgram": "Skip-gram", "cbow": "CBOW", "neg": "negative samplin
                "hs": "hierarchical softmax", "softmax": "full softmax"}
 # The numeric options, each with its metavar (names, defaults, help: training/options.py).
 METAVARS = {"min_count": "N", "max_vocab": "N", "max_vocab_size": "N", "sample": "T",
-            "negative": "K", "ns_exponent": "X", "window": "N", "dim": "D", "epochs": "N", "alpha": "A",
-            "min_alpha": "A", "seed": "S", "workers": "N", "checkpoint_every": "S"}
+            "negative": "K", "ns_exponent": "X", "window": "N", "dim": "D", "epochs": "N",
+            "alpha": "A", "min_alpha": "A", "seed": "S", "workers": "N", "checkpoint_every": "S"}
 
 
 def _add_options(p):
@@ -69,7 +69,7 @@ def parse_args(argv=None, treebank=None):
                      help="UTF-8 text, one sentence or document per line, words separated"
                           " by whitespace (.gz/.bz2 read directly); several files or folders"
                           " (their files, in name order) are read one after the other; -"
-                          " reads standard input (copied into DIR first)")
+                          " reads standard input as it streams")
     if treebank is not None:
         src.add_argument("--sst", metavar="DIR", nargs="?", const="",
                          help="train on the Stanford Sentiment Treebank's sentences (the"

@@ -79,7 +79,8 @@ def read_corpus(source, o, line, scratch=None, cache=None):
     name = corpora.source_name(source)
 
     def shown(done, total):
-        line.show("reading %s: %.0f%%" % (name, 100.0 * done / max(total, 1)))
+        line.show("reading %s: %.0f%%" % (name, 100.0 * done / total) if total > 0 else
+                  "reading %s: %.0f MB" % (name, done / 1e6))
     vocab, encoded = encode_source(source, o, line.print, shown,
                                    scratch or tempfile.gettempdir(),
                                    o.cache if cache is None else cache)
@@ -127,6 +128,7 @@ def check_outputs(outdir, source, o):
         inputs = [("--corpus", path) for path in source]
     else:
         inputs = []  # token lists
+    inputs = [(option, path) for option, path in inputs if os.fspath(path) != sources.STDIN]
     if o.read_vocab is not None:
         inputs.append(("--read-vocab", o.read_vocab))
     try:
@@ -168,11 +170,12 @@ def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
     callbacks -- each called with an EpochStats at every epoch's end
     """
     load_kernels(line.print)
-    # Standard input is copied to a file (the run's folder, or a temporary one), and
-    # that copy, read once, is not worth keeping in the cache.
+    # Standard input is read once, as it streams (copied to a file first only for
+    # bounded counting, which reads the text twice), and never kept in the cache.
     cache = o.cache and not sources.reads_stdin(source)
     with tempfile.TemporaryDirectory(prefix="w2v-") as spool:
-        source = sources.resolve(source, outdir or spool)
+        source = sources.resolve(source, outdir or spool,
+                                 readings=2 if o.max_vocab_size is not None else 1)
         if outdir is not None:
             check_outputs(outdir, source, o)
         vocab, encoded = read_corpus(source, o, line, outdir or spool, cache)
