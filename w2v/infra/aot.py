@@ -63,6 +63,7 @@ class Kernels:
                build, built in the first writable one ($W2V_KERNEL_DIR overrides)
     flags -- compiler flags: release_gil, noalias (bool), fastmath (a list of
              LLVM fast-math flags), target_cpu ("host": this CPU's instructions)
+    announce -- the line said when a build starts (None: the caller says it)
     """
 
     def __init__(self, prefix, exports, root, sources, folders, flags, announce):
@@ -113,7 +114,8 @@ class Kernels:
                 if waited:
                     module = _import_first(self.folders(), name, say)
                 if module is None:
-                    say(self.announce)
+                    if self.announce:
+                        say(self.announce)
                     if self._build_in_subprocess(name, target, say):
                         module = _import_built(os.path.join(target, name + SUFFIX), say)
         except OSError as err:
