@@ -9,7 +9,9 @@ the corpus (read and encoded), the sampling tables, the vectors (the trainer's
 cache-aligned copy included). Each line: the process's peak RSS (MiB) and
 seconds since it was started after that stage, and what the stage added.
 
-``--train`` instead times whole ``python -m w2v train`` runs (one epoch):
+``--kernels`` times one epoch's jobs with the built kernels and with numba's
+JIT in this process (CPU seconds: steadier on a loaded machine). ``--train``
+instead times whole ``python -m w2v train`` runs (one epoch):
 peak RSS (wait4) and the words/s of the epoch line; ``--repo`` points either
 mode at another checkout (an export of an older commit: before/after).
 Medians over ``--rounds``; the machine's load is printed.
@@ -18,9 +20,11 @@ Medians over ``--rounds``; the machine's load is printed.
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -69,7 +73,7 @@ def probe(repo, dim, corpus, numba):
 
 def train_run(repo, dim, corpus):
     """(peak MiB, words/s, wall s) of ``python -m w2v train`` for one epoch."""
-    out = "/tmp/fixed_costs_%d" % os.getpid()
+    out = tempfile.mkdtemp(prefix="fixed_costs_")  # fresh: no checkpoint to resume
     t0 = time.time()
     child = subprocess.Popen([sys.executable, "-m", "w2v", "train", "--corpus", corpus,
                               "--epochs", "1", "--dim", str(dim), "--out", out],
@@ -78,11 +82,45 @@ def train_run(repo, dim, corpus):
     text = child.stdout.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.time() - t0
+    shutil.rmtree(out, ignore_errors=True)
     if status != 0:
         sys.exit("train failed:\n" + text)
     rates = re.findall(r"([\d,]+) words/s", text)
     rate = float(rates[-1].replace(",", "")) if rates else float("nan")
     return usage.ru_maxrss / 1024.0, rate, wall
+
+
+def kernel_speed(dim, corpus, rounds):
+    """words/s (CPU seconds of this thread) of one epoch's jobs, one after the other, with
+    the built train_job and with numba's JIT, alternating; whether their vectors are equal."""
+    sys.path.insert(0, ROOT)
+    import numpy as np
+    from w2v.training import compiled, kernels, pipeline
+    from w2v.training import options
+    o = options.make(dim=dim, epochs=1, workers=1)
+    vocab, encoded = pipeline.read_corpus(corpus, o, _Quiet())
+    t, _ = pipeline.make_trainer(o, vocab, encoded)
+    start, rates, ends = t.vectors.copy(), {"built": [], "jit": []}, {}
+    kinds = {"built": compiled.train_job, "jit": kernels.train_job}
+    for _ in range(rounds):
+        for kind, train_job in kinds.items():
+            t.vectors[...] = start
+            t0 = time.thread_time()
+            for job in range(t.total_jobs):
+                train_job(*t.job_arguments(job))
+            rates[kind].append(len(encoded.ids) / (time.thread_time() - t0))
+            ends[kind] = t.vectors.copy()
+    print("d=%d, words/s of the kernels alone (CPU time, medians of %d): built %.0f, JIT %.0f;"
+          " vectors equal: %s" % (dim, rounds, statistics.median(rates["built"]),
+                                  statistics.median(rates["jit"]),
+                                  np.array_equal(ends["built"], ends["jit"])))
+
+
+class _Quiet:
+    def print(self, *_):
+        pass
+
+    show = print
 
 
 def main():
@@ -94,10 +132,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--numba", action="store_true", help="measure numba's import apart")
     parser.add_argument("--train", action="store_true", help="whole training runs instead")
+    parser.add_argument("--kernels", action="store_true", help="the built kernels against"
+                        " numba's JIT, in this process")
     a = parser.parse_args()
     repos = a.repo or [ROOT]
     print("load: %s" % os.getloadavg()[0])
     for dim in a.dims:
+        if a.kernels:
+            kernel_speed(dim, a.corpus, a.rounds)
+            continue
         results = {repo: [] for repo in repos}
         for _ in range(a.rounds):
             for repo in repos:  # alternating

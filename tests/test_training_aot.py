@@ -141,3 +141,17 @@ def test_without_a_compiler_the_run_falls_back_to_the_jit(tmp_path):
     assert built.splitlines()[-1] == "numba loaded: False"
     assert np.array_equal(np.load(tmp_path / "jit" / "wordVectors.npy"),
                           np.load(tmp_path / "built" / "wordVectors.npy"))
+
+
+def test_the_build_goes_to_the_user_cache_when_the_package_is_read_only(tmp_path, monkeypatch):
+    from w2v.infra import aot
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    cache = tmp_path / "cache" / "w2v"
+    assert aot._writable([str(blocked / "__pycache__"), str(cache)]) == str(cache)
+    assert aot._writable([str(tmp_path / "new" / "__pycache__"), str(cache)]) == \
+        str(tmp_path / "new" / "__pycache__")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert compiled._user_cache() == str(tmp_path / "xdg" / "w2v")
+    monkeypatch.setenv("W2V_KERNEL_DIR", str(tmp_path / "mine"))
+    assert compiled.KERNELS.folders() == [str(tmp_path / "mine")]

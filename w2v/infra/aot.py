@@ -193,10 +193,10 @@ class _Lock:
 def _writable(folders):
     """The first folder that exists writable or can be made (else the first)."""
     for folder in folders:
-        probe = folder
-        while not os.path.isdir(probe) and os.path.dirname(probe) != probe:
-            probe = os.path.dirname(probe)
-        if os.access(probe, os.W_OK | os.X_OK):
+        probe = os.path.abspath(folder)
+        while not os.path.exists(probe) and os.path.dirname(probe) != probe:
+            probe = os.path.dirname(probe)  # the nearest existing folder: makedirs from there
+        if os.path.isdir(probe) and os.access(probe, os.W_OK | os.X_OK):
             return folder
     return folders[0]
 
