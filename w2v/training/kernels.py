@@ -95,9 +95,10 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     """
     loss = 0.0
     one = H.dtype.type(1)
+    for k in range(n):  # the dot products first: independent, they overlap
+        g[k] = H.dtype.type(signs[k]) * _dot(H, hi, syn1, rows[k])   # z_k = s_k u_k^T h
     for k in range(n):
-        s = H.dtype.type(signs[k])
-        z = s * _dot(H, hi, syn1, rows[k])             # z_k = s_k u_k^T h
+        s, z = H.dtype.type(signs[k]), g[k]
         e = math.exp(-abs(z))                          # in the vectors' precision
         sig_minus = (e if z >= 0 else one) / (one + e)  # sigma(-z), no overflow
         if want_loss:
