@@ -174,14 +174,17 @@ def kernels(request):
 
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_kernels_built():
-    """Build the batched engine's kernels once, before any test runs run.py.
+    """Build the batched engine's and the trainer's kernels once, before any test runs
+    run.py or train.
 
     The first build prints "compiling the kernel (once)..." on stderr; tests
     that check run.py's stderr line by line must not see it.
     """
     from engines import compiled
+    from w2v.training import compiled as training_kernels
 
     compiled.load()
+    training_kernels.load()
 
 
 @pytest.fixture(autouse=True)

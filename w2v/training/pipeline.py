@@ -67,10 +67,11 @@ class EpochProgress(Progress):
 
 
 def load_kernels(say):
-    """Load the compiled kernels (compiling them the first time: tens of seconds, once)."""
+    """Load the compiled kernels: built ahead of time the first time (half a minute,
+    once), imported without numba later (w2v.training.compiled)."""
     if kernels_need_compiling():
-        say("Compiling the training kernels (once: later runs load them from the cache)...")
-    warm_up()
+        say("Compiling the training kernels (once: later runs load the built module)...")
+    warm_up(say=say)
 
 
 def read_corpus(source, o, line, scratch=None, cache=None):
