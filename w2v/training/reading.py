@@ -1,8 +1,8 @@
 """From the named corpus to (vocabulary, encoded corpus): counted, encoded, kept.
 
-``encode_source`` picks the way: a vocabulary file (--read-vocab) or bounded
-counting (--max-vocab-size) read the text twice, otherwise it is counted and
-encoded in one reading (training/onepass.py). Files are encoded into a file
+``encode_source`` picks the way: a vocabulary file (--read-vocab) is read,
+then the text once; bounded counting (--max-vocab-size) reads the text twice;
+otherwise it is counted and encoded in one reading (training/onepass.py). Files are encoded into a file
 of ids that the trainer memory-maps (training/idstore.py), kept in the cache
 folder for the next run on the same files and settings
 (training/corpus_cache.py), or in the run's scratch folder with ``cache`` off
