@@ -102,20 +102,30 @@ def corpus_source(args):
 def write_outputs(outdir, model):
     """vectors.txt, vectors.bin, vocab.txt, wordVectors.npy, model.json (``w2v.load``
     reads the folder) and loss_curve.png; their paths."""
-    from w2v import plots
+    from w2v.infra.background import Jobs
     from w2v.vectors.word2vec_format import save_word2vec_binary, save_word2vec_text
-    npy, vocab, meta = model.save(outdir)
     paths = [os.path.join(outdir, name) for name in ("vectors.txt", "vectors.bin")]
-    save_word2vec_text(paths[0], model.wv.index_to_key, model.wv.vectors)
-    save_word2vec_binary(paths[1], model.wv.index_to_key, model.wv.vectors)
-    paths += [vocab, npy, meta]
+    words, vectors = model.wv.index_to_key, model.wv.vectors
+    # The text (a float formatted at a time: the slowest output) is written by a
+    # forked child while this process writes the rest and draws the curve.
+    with Jobs() as jobs:
+        jobs.start(lambda: save_word2vec_text(paths[0], words, vectors))
+        npy, vocab, meta = model.save(outdir)
+        save_word2vec_binary(paths[1], words, vectors)
+        paths += [vocab, npy, meta]
+        curve = _draw_loss_curve(outdir, model)
+    return paths + curve
+
+
+def _draw_loss_curve(outdir, model):
+    """[path of loss_curve.png], or [] when it could not be drawn (a warning says why)."""
+    from w2v import plots
     o = model.options
     title = "%s + %s training loss" % (LOSS_TITLES[o.model], LOSS_TITLES[o.loss])
     curve = os.path.join(outdir, "loss_curve.png")
-    if plots.draw_or_warn(lambda path: plots.plot_loss_curve(
-            model.loss_history, path, xlabel="epoch", title=title), curve):
-        paths.append(curve)
-    return paths
+    drawn = plots.draw_or_warn(lambda path: plots.plot_loss_curve(
+        model.loss_history, path, xlabel="epoch", title=title), curve)
+    return [curve] if drawn else []
 
 
 def _interrupted(signal_name, done, outdir):
