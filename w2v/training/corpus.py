@@ -42,10 +42,11 @@ MAX_PIECE = 10000            # words per piece, as gensim's LineSentence / Text8
 
 # ---- reading ------------------------------------------------------------
 
-def _file_pieces(path, lowercase, progress):
-    """Pieces (lists of at most MAX_PIECE words) of every line of a text file."""
+def _file_pieces(path, lowercase, progress, start=0, stop=None):
+    """Pieces (lists of at most MAX_PIECE words) of every line of a text file
+    (of its bytes [start, stop), ``start`` a line's first byte: text_blocks)."""
     piece = []
-    for text in text_blocks(path, progress):
+    for text in text_blocks(path, progress, start, stop):
         if lowercase:
             text = text.lower()
         segments = text.split("\n")
@@ -89,6 +90,12 @@ def iter_pieces(source, lowercase=False, progress=None):
         return itertools.chain.from_iterable(
             _file_pieces(os.fspath(path), lowercase, progress) for path in source)
     return _list_pieces(source, lowercase)
+
+
+def span_pieces(spans, lowercase=False, progress=None):
+    """iter_pieces of the spans [(path, start, stop)] of plain files, one after the other."""
+    return itertools.chain.from_iterable(
+        _file_pieces(path, lowercase, progress, start, stop) for path, start, stop in spans)
 
 
 def _is_path(source):

@@ -59,13 +59,13 @@ class _Counted:
         self.spool.write(chunk)
 
 
-def _read_ids(source, lowercase, progress, code, distinct, spool):
-    """Write the provisional ids to ``spool``; (counts int64, piece ends int64).
+def _read_ids(pieces, code, distinct, spool):
+    """Write the provisional ids of ``pieces`` to ``spool``; (counts int64, piece ends int64).
 
     code(piece) -- the piece's provisional ids (a word's map lookups, in C)
     distinct() -- the number of provisional ids so far (bincount's minlength)"""
     counted, ends, total = _Counted(spool), _Growing(np.int64, 1024), 0
-    for piece in iter_pieces(source, lowercase, progress):
+    for piece in pieces:
         total += len(piece)
         counted.add(np.fromiter(code(piece), dtype=np.int32, count=len(piece)), distinct())
         ends.extend([total])
@@ -73,23 +73,46 @@ def _read_ids(source, lowercase, progress, code, distinct, spool):
     return counted.counts, ends.finish()
 
 
-def _remap(spool, ends, new_id, store, raw_words):
-    """The corpus of the spool's ids mapped by new_id (-1: dropped), written to ``store``;
-    pieces left empty are left out, as corpus.encode does."""
-    new_ends = np.empty(len(ends), np.int64)
-    read = kept_before = first = 0
-    for chunk in spool.chunks():
-        mapped = new_id[chunk]
-        kept = mapped >= 0
-        store.write(mapped[kept])
-        kept_so_far = np.cumsum(kept, dtype=np.int64)
-        last = int(np.searchsorted(ends, read + len(chunk), side="right"))
-        new_ends[first:last] = kept_before + kept_so_far[ends[first:last] - read - 1]
-        kept_before += int(kept_so_far[-1]) if len(chunk) else 0
-        read, first = read + len(chunk), last
-    spool.discard()
-    starts = np.unique(np.concatenate(([0], new_ends)))
-    return store.corpus(starts, raw_words)
+def count_ids(pieces, spool):
+    """(first_seen: word -> provisional id, counts int64, piece ends int64) of ``pieces``,
+    the provisional ids written to ``spool``."""
+    first_seen = _FirstSeen()
+    lookup = first_seen.__getitem__
+    counts, ends = _read_ids(pieces, lambda piece: map(lookup, piece), first_seen.__len__,
+                             spool)
+    return first_seen, counts, ends
+
+
+def _remap(parts, store, raw_words):
+    """The corpus of the parts' spools, each [(spool, its piece ends, new_id)] in corpus
+    order, mapped by its new_id (-1: dropped) and written to ``store``; pieces left
+    empty are left out, as corpus.encode does."""
+    all_ends, kept_before = [np.zeros(1, np.int64)], 0
+    for spool, ends, new_id in parts:
+        new_ends = np.empty(len(ends), np.int64)
+        read = first = 0
+        for chunk in spool.chunks():
+            mapped = new_id[chunk]
+            kept = mapped >= 0
+            store.write(mapped[kept])
+            kept_so_far = np.cumsum(kept, dtype=np.int64)
+            last = int(np.searchsorted(ends, read + len(chunk), side="right"))
+            new_ends[first:last] = kept_before + kept_so_far[ends[first:last] - read - 1]
+            kept_before += int(kept_so_far[-1]) if len(chunk) else 0
+            read, first = read + len(chunk), last
+        spool.discard()
+        all_ends.append(new_ends)
+    return store.corpus(np.unique(np.concatenate(all_ends)), raw_words)
+
+
+def vocabulary_and_ids(first_seen, counts, min_count, max_vocab, name):
+    """(Vocabulary, new_id int32: provisional id -> the vocabulary's id, or -1)."""
+    vocab = vocabulary_from_counts(list(first_seen), counts, min_count, max_vocab, name)
+    new_id = np.full(len(first_seen), -1, dtype=np.int32)
+    order = np.fromiter(map(first_seen.__getitem__, vocab.words), dtype=np.int64,
+                        count=len(vocab))
+    new_id[order] = np.arange(len(vocab), dtype=np.int32)
+    return vocab, new_id
 
 
 def count_and_encode(source, min_count=5, max_vocab=None, lowercase=False, progress=None,
@@ -98,21 +121,18 @@ def count_and_encode(source, min_count=5, max_vocab=None, lowercase=False, progr
 
     store, spool -- where the final and the provisional ids go (idstore's stores;
     default: RAM). A FileStore gives a MappedCorpus."""
-    if min_count < 1:
-        raise CorpusError("min_count must be at least 1, got %r" % min_count)
+    check_min_count(min_count)
     store = MemoryStore() if store is None else store
     spool = MemoryStore(hashed=False) if spool is None else spool
-    first_seen = _FirstSeen()
-    lookup = first_seen.__getitem__
-    counts, ends = _read_ids(source, lowercase, progress, lambda piece: map(lookup, piece),
-                             first_seen.__len__, spool)
-    vocab = vocabulary_from_counts(list(first_seen), counts, min_count, max_vocab,
-                                   source_name(source))
-    new_id = np.full(len(first_seen), -1, dtype=np.int32)
-    order = np.fromiter(map(first_seen.__getitem__, vocab.words), dtype=np.int64,
-                        count=len(vocab))
-    new_id[order] = np.arange(len(vocab), dtype=np.int32)
-    return vocab, _remap(spool, ends, new_id, store, int(counts.sum()))
+    first_seen, counts, ends = count_ids(iter_pieces(source, lowercase, progress), spool)
+    vocab, new_id = vocabulary_and_ids(first_seen, counts, min_count, max_vocab,
+                                       source_name(source))
+    return vocab, _remap([(spool, ends, new_id)], store, int(counts.sum()))
+
+
+def check_min_count(min_count):
+    if min_count < 1:
+        raise CorpusError("min_count must be at least 1, got %r" % min_count)
 
 
 def encode_into(source, vocab, lowercase=False, progress=None, store=None, spool=None):
@@ -122,7 +142,7 @@ def encode_into(source, vocab, lowercase=False, progress=None, store=None, spool
     spool = MemoryStore(hashed=False) if spool is None else spool
     unknown = len(vocab)                  # one provisional id for every other word
     lookup = vocab.index.get
-    counts, ends = _read_ids(source, lowercase, progress,
+    counts, ends = _read_ids(iter_pieces(source, lowercase, progress),
                              lambda piece: map(lookup, piece, itertools.repeat(unknown)),
                              lambda: unknown + 1, spool)
     if not counts[:unknown].any():
@@ -130,5 +150,5 @@ def encode_into(source, vocab, lowercase=False, progress=None, store=None, spool
         raise CorpusError("no word of %s is in the vocabulary (%d words read, %d in the"
                           " vocabulary)" % (source_name(source), int(counts.sum()), len(vocab)))
     new_id = np.append(np.arange(unknown, dtype=np.int32), np.int32(-1))
-    return _remap(spool, ends, new_id, store, int(counts.sum()))
+    return _remap([(spool, ends, new_id)], store, int(counts.sum()))
 

@@ -2,7 +2,8 @@
 
 ``encode_source`` picks the way: a vocabulary file (--read-vocab) is read,
 then the text once; bounded counting (--max-vocab-size) reads the text twice;
-otherwise it is counted and encoded in one reading (training/onepass.py). Files are encoded into a file
+otherwise it is counted and encoded in one reading (training/onepass.py; large
+plain files on two cores, training/halves.py). Files are encoded into a file
 of ids that the trainer memory-maps (training/idstore.py), kept in the cache
 folder for the next run on the same files and settings
 (training/corpus_cache.py), or in the run's scratch folder with ``cache`` off
@@ -16,6 +17,7 @@ import tempfile
 
 from w2v.training import corpus as corpora
 from w2v.training import corpus_cache
+from w2v.training.halves import count_and_encode_halves
 from w2v.training.idstore import FileStore, MemoryStore, fingerprint
 from w2v.training.onepass import count_and_encode, encode_into
 from w2v.training.vocab_files import read_vocab_file
@@ -34,6 +36,11 @@ def _encode(source, o, say, progress, store=None, spool=None):
         say("Vocabulary: %d distinct words pruned while counting (max_vocab_size %d)"
             % (vocab.pruned, o.max_vocab_size))
         encoded = encode_into(source, vocab, o.lowercase, progress, store, spool)
+    elif isinstance(spool, FileStore):   # files: read on two cores where worth it
+        paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+        vocab, encoded = count_and_encode_halves([os.fspath(p) for p in paths], o.min_count,
+                                                 o.max_vocab, o.lowercase, progress, store,
+                                                 spool)
     else:
         vocab, encoded = count_and_encode(source, o.min_count, o.max_vocab, o.lowercase,
                                           progress, store, spool)

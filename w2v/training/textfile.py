@@ -88,20 +88,27 @@ def _position(raw, done):
         return done, 0
 
 
-def text_blocks(path, progress=None):
+def text_blocks(path, progress=None, start=0, stop=None):
     """Decoded blocks of the file, each ending at a whitespace byte (or the end).
 
     Cutting at whitespace never splits a word or a UTF-8 sequence. Raises
     CorpusError for bytes that are not UTF-8 (naming the line and the byte
     offset in the decompressed text) and for corrupt compressed data.
+    start, stop -- the bytes [start, stop) of a plain file only, ``start`` the
+    first byte of a line (training/halves.py; line numbers in errors then
+    count from ``start``: that reader reads a failed part again from byte 0).
     """
     stream, raw, packed = _open_binary(path)
-    carry, offset, line = b"", 0, 1      # offset, line: where ``carry`` starts
+    carry, offset, line = b"", start, 1      # offset, line: where ``carry`` starts
+    left = -1 if stop is None else stop - start   # bytes still to read; -1: to the end
+    if start:
+        raw.seek(start)
     name = display_name(path)
     with stream, raw:
         while True:
             try:
-                block = stream.read(BLOCK_BYTES)
+                block = stream.read(BLOCK_BYTES if left < 0 else min(BLOCK_BYTES, left))
+                left -= len(block) if left >= 0 else 0
             except (OSError, EOFError, zlib.error, lzma.LZMAError) as err:
                 raise CorpusError("%s: its %s data are corrupt or truncated (%s); download or"
                                   " copy the file again" % (name, packed, err)) from None
