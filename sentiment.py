@@ -267,7 +267,7 @@ def _save_figures(results, outdir):
 
 def run(args):
     start = time.perf_counter()
-    wv = load(args.vectors, vector=args.vector)
+    wv = load(args.vectors, vector=args.vector, limit=args.limit)
     dataset = StanfordSentiment(args.data, ptb_path=args.ptb)
     split = split_data(dataset, wv.matrix, wv.index)
     data, unknown = split

@@ -152,7 +152,7 @@ def ours_command(s):
             "--negative", str(s["negative"]), "--epochs", str(s["epochs"]),
             "--alpha", repr(s["alpha"]), "--min-count", str(s["min_count"]),
             "--sample", repr(s["sample"]), "--seed", str(s["seed"]),
-            "--workers", str(s["workers"])]
+            "--workers", str(s["workers"]), "--no-cache"]   # read the text every run
 
 
 def gensim_command(s):

@@ -26,7 +26,10 @@ runs every tool once per configuration, in an order that reverses from one round
 to the next; the tables give medians over the rounds, then ours / the fastest
 peer. The scaling table: the corpus repeated 1x and 10x (``--scales 1,10,100``
 for 100x), skip-gram + neg at d = 100, one epoch: ours and gensim's words/s and
-peak RSS, medians. The machine's load average is printed at the start and end.
+peak RSS, medians; min-count is multiplied by the scale, so every scale has
+the same vocabulary and what grows is only what the corpus itself costs. Our
+runs read the text every time (``--no-cache``). The machine's load average is
+printed at the start and end.
 
 A benchmark, not a test: the full run takes about 20 minutes on two cores.
 ``--quick`` (one round, one epoch, sg-neg, no scaling) checks it in about a minute.
@@ -169,13 +172,15 @@ def prepare(tool, corpus):
         "env": peer_tools.fasttext_env(target)}
 
 
-def run_tool(tool, setup, config, rnd, args, corpus, words, folder, epochs, score=True):
+def run_tool(tool, setup, config, rnd, args, corpus, words, folder, epochs, score=True,
+             min_count=None):
     """One run of ``tool``: its figures, or {"failed": why}; its files are removed
     afterwards unless --workdir keeps them."""
     model, loss, dim = CONFIGS[config]
     outdir = os.path.join(folder, "%s-%s-%d" % (config, tool, rnd))
     s = cg.settings(args, model, loss, rnd, outdir, dim=dim, corpus=os.path.abspath(corpus),
-                    epochs=epochs, **setup.get("override", {}))
+                    epochs=epochs, min_count=min_count or args.min_count,
+                    **setup.get("override", {}))
     try:
         run = cg.one_run(tool, s, args, words, cmd=setup["command"](s), env=setup.get("env"),
                          score=score)
@@ -318,8 +323,11 @@ def scaling_section(args, setups, tools, folder, base_words, runs):
         corpus = peer_tools.repeat_corpus(args.corpus, scale, folder)
         for rnd in range(1, args.rounds + 1):
             for tool in order(tools, rnd):
+                # min-count x scale: the same vocabulary (and vectors) at every
+                # scale, so that what grows is only what the corpus costs.
                 run = run_tool(tool, setups[tool], "sg-neg", rnd, args, corpus,
-                               scale * base_words, folder, 1, score=False)
+                               scale * base_words, folder, 1, score=False,
+                               min_count=args.min_count * scale)
                 runs.append(dict(run, config="%dx" % scale, scale=scale))
                 n += 1
                 _progress(n, total, runs[-1], "%4dx round %d" % (scale, rnd))

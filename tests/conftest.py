@@ -174,14 +174,17 @@ def kernels(request):
 
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_kernels_built():
-    """Build the batched engine's kernels once, before any test runs run.py.
+    """Build the batched engine's and the trainer's kernels once, before any test runs
+    run.py or train.
 
     The first build prints "compiling the kernel (once)..." on stderr; tests
     that check run.py's stderr line by line must not see it.
     """
     from engines import compiled
+    from w2v.training import compiled as training_kernels
 
     compiled.load()
+    training_kernels.load()
 
 
 @pytest.fixture(autouse=True)
@@ -254,3 +257,17 @@ def ptb_data(tmp_path):
     write_sentences(str(sst))
     write_trees(str(tmp_path / "trainDevTestTrees_PTB" / "trees"))
     return sst
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _corpus_cache(tmp_path_factory):
+    """The tests' runs (and their child processes) keep encoded corpora in a folder of
+    the test session, never in the user's ~/.cache."""
+    folder = tmp_path_factory.mktemp("w2v-corpus-cache")
+    before = os.environ.get("W2V_CACHE_DIR")
+    os.environ["W2V_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("W2V_CACHE_DIR", None)
+    else:
+        os.environ["W2V_CACHE_DIR"] = before

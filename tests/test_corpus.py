@@ -19,7 +19,7 @@ from tests.conftest import REAL_SST, needs_real_sst
 from tests.conftest import REAL_WIKI as WIKI
 from tests.conftest import needs_real_wiki as needs_wiki
 from train import treebank_sentences
-from w2v.training import corpus
+from w2v.training import textfile
 from w2v.training.corpus import (
     MAX_PIECE,
     CorpusError,
@@ -78,14 +78,14 @@ texts = st.lists(st.sampled_from(["ab", "Ünï", "ça", "日本", "x", " ", "  "
 def test_any_block_size_gives_the_same_words(tmp_path_factory, text, block):
     """Cutting the file into blocks never splits a word or a UTF-8 sequence."""
     path = write(tmp_path_factory.mktemp("b") / "c.txt", text)
-    old = corpus.BLOCK_BYTES
-    corpus.BLOCK_BYTES = block
+    old = textfile.BLOCK_BYTES
+    textfile.BLOCK_BYTES = block
     try:
         assert list(iter_pieces(path)) == [p for p in reference_pieces(text) if p]
         assert list(iter_pieces(path, lowercase=True)) == [
             p for p in reference_pieces(text, lowercase=True) if p]
     finally:
-        corpus.BLOCK_BYTES = old
+        textfile.BLOCK_BYTES = old
 
 
 def test_gz_and_bz2_read_directly(tmp_path):
@@ -226,7 +226,7 @@ def test_a_huge_line_in_bounded_memory(tmp_path, monkeypatch):
     With 64 KiB blocks, reading costs a few MB whatever the length, and twice
     the text costs only its extra int32 ids.
     """
-    monkeypatch.setattr(corpus, "BLOCK_BYTES", 1 << 16)
+    monkeypatch.setattr(textfile, "BLOCK_BYTES", 1 << 16)
     peaks = {}
     for n in (10 ** 6, 2 * 10 ** 6):
         path = write(tmp_path / ("line%d.txt" % n), zipf_text(n, 1, seed=n))
@@ -294,8 +294,8 @@ def test_broken_files(tmp_path, monkeypatch):
     cut = write(tmp_path / "cut.txt.gz", data[:len(data) // 2])
     with pytest.raises(CorpusError, match="its gzip data are corrupt or truncated"):
         build_vocabulary(cut)
-    monkeypatch.setattr(corpus, "MAX_WORD_BYTES", 100)
-    monkeypatch.setattr(corpus, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(textfile, "MAX_WORD_BYTES", 100)
+    monkeypatch.setattr(textfile, "BLOCK_BYTES", 64)
     with pytest.raises(CorpusError, match=r"blob.txt:1: \d+ bytes without any whitespace"
                                           r" from byte 0: expected text"):
         build_vocabulary(write(tmp_path / "blob.txt", "x" * 1000))
@@ -349,15 +349,15 @@ def test_a_folder_a_fifo_or_a_device_is_named_as_such(tmp_path):
 def test_words_separated_by_ideographic_spaces(tmp_path, monkeypatch):
     """U+3000 (and the other non-ASCII spaces str.split() knows) separate words even in
     a file with no ASCII whitespace at all (it used to be "N bytes without a space")."""
-    monkeypatch.setattr(corpus, "MAX_WORD_BYTES", 100)
-    monkeypatch.setattr(corpus, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(textfile, "MAX_WORD_BYTES", 100)
+    monkeypatch.setattr(textfile, "BLOCK_BYTES", 64)
     text = "\u3000".join("日本%d" % (i % 13) for i in range(2000)) + "\u2028x\xa0y\x1cz"
     path = write(tmp_path / "c.txt", text)
     assert list(iter_pieces(path)) == [p for p in reference_pieces(text) if p]
 
 
 def test_every_separator_str_split_knows_is_a_place_to_cut():
-    spaces = set(corpus.OTHER_SPACES) | set(corpus.ASCII_SPACE.decode("ascii"))
+    spaces = set(textfile.OTHER_SPACES) | set(textfile.ASCII_SPACE.decode("ascii"))
     assert spaces == {chr(c) for c in range(0x110000) if chr(c).isspace()}
 
 
@@ -369,9 +369,9 @@ unicode_texts = st.lists(st.sampled_from(["ab", "日本", "é", "\u3000", "\xa0"
 @settings(max_examples=200, deadline=None)
 def test_blocks_cut_at_unicode_spaces_give_the_same_words(tmp_path_factory, text, block):
     path = write(tmp_path_factory.mktemp("u") / "c.txt", text)
-    old = corpus.BLOCK_BYTES
-    corpus.BLOCK_BYTES = block
+    old = textfile.BLOCK_BYTES
+    textfile.BLOCK_BYTES = block
     try:
         assert list(iter_pieces(path)) == [p for p in reference_pieces(text) if p]
     finally:
-        corpus.BLOCK_BYTES = old
+        textfile.BLOCK_BYTES = old

@@ -310,8 +310,8 @@ def test_sigterm_stops_a_softmax_run_at_a_job_boundary(tmp_path, twice):
         assert "checkpoint saved" in out and len(jobs) == 1 and jobs[0] > 0
 
 
-def test_compiling_is_announced_only_when_the_cache_is_missing(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+def test_compiling_is_announced_only_when_the_module_is_missing(tmp_path):
+    env = dict(os.environ, W2V_KERNEL_DIR=str(tmp_path / "kernels"))
     code = ("from w2v.training import trainer\n"
             "print(trainer.kernels_need_compiling())\n"
             "trainer.warm_up()\n")

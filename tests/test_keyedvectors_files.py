@@ -222,3 +222,39 @@ def test_export_help_and_errors(tmp_path):
     listed = subprocess.run([sys.executable, "-m", "w2v"], cwd=str(ROOT), capture_output=True,
                             text=True, timeout=60)
     assert "export" in listed.stdout
+
+
+def _million_rows_truncated(tmp_path):
+    """A word2vec binary file announcing 1,000,000 rows (d = 4), cut after 600,000:
+    only a reader that stops at its limit can read it."""
+    from w2v.vectors.word2vec_format import save_word2vec_binary
+    V, d = 1_000_000, 4
+    words = ["w%d" % i for i in range(V)]
+    vectors = np.random.default_rng(0).random((V, d), dtype=np.float32)
+    path = tmp_path / "million.bin"
+    save_word2vec_binary(str(path), words, vectors)
+    row = len(b"w100000 ") + 4 * d + 1
+    with open(path, "r+b") as f:
+        f.truncate(f.seek(0, 2) - 400_000 * row)       # rows 600,000.. are gone
+    return path, words, vectors
+
+
+def test_a_million_row_file_read_to_a_limit_by_the_api_and_the_commands(tmp_path):
+    path, words, vectors = _million_rows_truncated(tmp_path)
+    with pytest.raises(VectorsError, match="million.bin"):
+        KeyedVectors.load_word2vec_format(path, binary=True)
+    kv = KeyedVectors.load_word2vec_format(path, binary=True, limit=1000)
+    assert kv.index_to_key == words[:1000] and np.array_equal(kv.vectors, vectors[:1000])
+
+    def w2v_command(*args):
+        return subprocess.run([sys.executable, "-m", "w2v"] + list(args), cwd=ROOT,
+                              capture_output=True, text=True)
+    explored = w2v_command("explore", "--vectors", str(path), "--limit", "1000",
+                           "--neighbours", "w7")
+    assert explored.returncode == 0, explored.stderr
+    assert "w7" in explored.stdout
+    evaluated = w2v_command("evaluate", "--vectors", str(path), "--limit", "1000",
+                            "--no-plot", "--benchmarks", str(tmp_path))
+    assert "million.bin" not in evaluated.stderr, evaluated.stderr   # read, then no data
+    bad = w2v_command("explore", "--vectors", str(path), "--limit", "0")
+    assert bad.returncode == 2 and "--limit: N must be at least 1" in bad.stderr

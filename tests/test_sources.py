@@ -1,5 +1,6 @@
 """Corpora as users have them: several files, a folder, standard input (training/sources.py)."""
 
+import gzip
 import os
 import subprocess
 import sys
@@ -47,15 +48,41 @@ def test_token_lists_pass_through():
     assert sources.resolve(sentences, None) is sentences
 
 
-def test_standard_input_trains_as_the_file_does(parts, tmp_path):
-    out = tmp_path / "out"
-    with open(parts / "whole.txt", "rb") as stdin:
-        run = subprocess.run([sys.executable, "-m", "w2v", "train", "--corpus", "-",
-                              "--outdir", str(out), "--dim", "8", "--epochs", "2",
-                              "--min-count", "2", "--workers", "1"],
-                             stdin=stdin, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
-    assert run.returncode == 0, run.stderr
-    assert (out / sources.STDIN_COPY).read_bytes() == (parts / "whole.txt").read_bytes()
+def _train_from_stdin(data, out, *extra):
+    """``python -m w2v train --corpus -`` fed ``data`` through a pipe."""
+    return subprocess.run([sys.executable, "-m", "w2v", "train", "--corpus", "-",
+                           "--outdir", str(out), "--dim", "8", "--epochs", "2",
+                           "--min-count", "2", "--workers", "1"] + list(extra),
+                          input=data, cwd=ROOT, capture_output=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_standard_input_streams_and_trains_as_the_file_does(parts, tmp_path, packed):
+    """Read once from the pipe, never copied (gzip'd bytes too: told by their magic)."""
+    data = (parts / "whole.txt").read_bytes()
+    run = _train_from_stdin(gzip.compress(data) if packed else data, tmp_path / "out")
+    assert run.returncode == 0, run.stderr.decode()
+    assert not (tmp_path / "out" / sources.STDIN_COPY).exists()
     whole = w2v.train(str(parts / "whole.txt"), **SMALL)
-    assert np.array_equal(w2v.load(str(out)).wv.vectors, whole.wv.vectors)
+    assert np.array_equal(w2v.load(str(tmp_path / "out")).wv.vectors, whole.wv.vectors)
+
+
+def test_bounded_counting_copies_standard_input_to_read_it_twice(parts, tmp_path):
+    data = (parts / "whole.txt").read_bytes()
+    run = _train_from_stdin(data, tmp_path / "out", "--max-vocab-size", "1000")
+    assert run.returncode == 0, run.stderr.decode()
+    assert (tmp_path / "out" / sources.STDIN_COPY).read_bytes() == data
+    whole = w2v.train(str(parts / "whole.txt"), max_vocab_size=1000, **SMALL)
+    assert np.array_equal(w2v.load(str(tmp_path / "out")).wv.vectors, whole.wv.vectors)
+
+
+def test_standard_input_named_twice_is_refused():
+    with pytest.raises(CorpusError, match="named twice"):
+        sources.resolve(["-", "a.txt", "-"], None)
+
+
+def test_bad_bytes_on_standard_input_name_it(tmp_path):
+    run = _train_from_stdin(b"good words here\nbad \xff byte\n", tmp_path / "out")
+    assert run.returncode != 0
+    assert "standard input:2: not UTF-8" in run.stderr.decode()

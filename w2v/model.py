@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from w2v.infra.fileio import atomic_write, npy_bytes, read_regular
+from w2v.infra.fileio import atomic_write, read_regular, write_npy
 from w2v.infra.terminal import ProgressLine, StopRequest
 from w2v.training import options as opts
 from w2v.vectors.keyed import KeyedVectors
@@ -56,8 +56,7 @@ class Word2Vec:
         """Write the model to ``folder`` (created if needed); returns the paths written."""
         os.makedirs(folder, exist_ok=True)
         paths = [os.path.join(folder, name) for name in (VECTORS_NPY, VOCAB_TXT, MODEL_JSON)]
-        data = npy_bytes(np.vstack((self.wv.vectors, self.syn1)))
-        atomic_write(paths[0], lambda f: f.write(data))
+        atomic_write(paths[0], lambda f: write_npy(f, [self.wv.vectors, self.syn1]))
         save_vocab(paths[1], self.wv.index_to_key, self.wv.counts)
         body = {"format": FORMAT, "options": vars(self.options),
                 "loss_history": [list(map(float, h)) for h in self.loss_history],

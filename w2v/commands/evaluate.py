@@ -199,7 +199,7 @@ def chart_path(vectors_path):
 
 def run(args, extras=()):
     progress = ProgressLine(sys.stderr)
-    wv = load(args.vectors, vector=args.vector)
+    wv = load(args.vectors, vector=args.vector, limit=args.limit)
     print("Vectors: %s (%d words, D = %d%s; frequency order: %s)"
           % (args.vectors, len(wv), wv.matrix.shape[1],
              "" if os.path.isfile(args.vectors) else ", %s" % VECTOR_NAMES[wv.vector],

@@ -65,7 +65,7 @@ def _print_ranked(ranked, size):
 
 
 def run(args):
-    wv = load(args.vectors, vector=args.vector)
+    wv = load(args.vectors, vector=args.vector, limit=args.limit)
     for word in args.neighbours:
         word = _lookup(word, wv.index)
         ranked = wv.neighbours(word, args.k)

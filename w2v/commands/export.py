@@ -29,7 +29,7 @@ def parse_args(argv=None):
         epilog="Example: --vectors out --projector out/projector --limit 5000, then load"
                " out/projector/vectors.tsv and metadata.tsv at"
                " https://projector.tensorflow.org.")
-    add_arguments(parser, default=None)  # --vectors PATH (required), --vector
+    add_arguments(parser, default=None, limit=False)  # --vectors, --vector (--limit: its own)
     parser.add_argument("--projector", metavar="DIR",
                         help="write DIR/vectors.tsv and DIR/metadata.tsv for the Embedding"
                              " Projector")

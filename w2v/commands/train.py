@@ -34,8 +34,8 @@ LOSS_TITLES = {"skipgram": "Skip-gram", "cbow": "CBOW", "neg": "negative samplin
                "hs": "hierarchical softmax", "softmax": "full softmax"}
 # The numeric options, each with its metavar (names, defaults, help: training/options.py).
 METAVARS = {"min_count": "N", "max_vocab": "N", "max_vocab_size": "N", "sample": "T",
-            "negative": "K", "ns_exponent": "X", "window": "N", "dim": "D", "epochs": "N", "alpha": "A",
-            "min_alpha": "A", "seed": "S", "workers": "N", "checkpoint_every": "S"}
+            "negative": "K", "ns_exponent": "X", "window": "N", "dim": "D", "epochs": "N",
+            "alpha": "A", "min_alpha": "A", "seed": "S", "workers": "N", "checkpoint_every": "S"}
 
 
 def _add_options(p):
@@ -69,7 +69,7 @@ def parse_args(argv=None, treebank=None):
                      help="UTF-8 text, one sentence or document per line, words separated"
                           " by whitespace (.gz/.bz2 read directly); several files or folders"
                           " (their files, in name order) are read one after the other; -"
-                          " reads standard input (copied into DIR first)")
+                          " reads standard input as it streams")
     if treebank is not None:
         src.add_argument("--sst", metavar="DIR", nargs="?", const="",
                          help="train on the Stanford Sentiment Treebank's sentences (the"
@@ -77,6 +77,9 @@ def parse_args(argv=None, treebank=None):
                               " get_datasets.sh puts it)")
     p.add_argument("--outdir", required=True, metavar="DIR", help="where everything goes")
     _add_options(p)
+    p.add_argument("--no-cache", dest="cache", action="store_false",
+                   help="read and encode the corpus even if an earlier run kept its encoding"
+                        " (%s), and keep none" % opts.HELP["cache"].split(" and reuse")[0])
     p.add_argument("--no-resume", action="store_true", help="start fresh; earlier"
                    " checkpoints are moved aside, not deleted")
     args = p.parse_args(argv)
@@ -99,20 +102,30 @@ def corpus_source(args):
 def write_outputs(outdir, model):
     """vectors.txt, vectors.bin, vocab.txt, wordVectors.npy, model.json (``w2v.load``
     reads the folder) and loss_curve.png; their paths."""
-    from w2v import plots
+    from w2v.infra.background import Jobs
     from w2v.vectors.word2vec_format import save_word2vec_binary, save_word2vec_text
-    npy, vocab, meta = model.save(outdir)
     paths = [os.path.join(outdir, name) for name in ("vectors.txt", "vectors.bin")]
-    save_word2vec_text(paths[0], model.wv.index_to_key, model.wv.vectors)
-    save_word2vec_binary(paths[1], model.wv.index_to_key, model.wv.vectors)
-    paths += [vocab, npy, meta]
+    words, vectors = model.wv.index_to_key, model.wv.vectors
+    # The text (a float formatted at a time: the slowest output) is written by a
+    # forked child while this process writes the rest and draws the curve.
+    with Jobs() as jobs:
+        jobs.start(lambda: save_word2vec_text(paths[0], words, vectors))
+        npy, vocab, meta = model.save(outdir)
+        save_word2vec_binary(paths[1], words, vectors)
+        paths += [vocab, npy, meta]
+        curve = _draw_loss_curve(outdir, model)
+    return paths + curve
+
+
+def _draw_loss_curve(outdir, model):
+    """[path of loss_curve.png], or [] when it could not be drawn (a warning says why)."""
+    from w2v import plots
     o = model.options
     title = "%s + %s training loss" % (LOSS_TITLES[o.model], LOSS_TITLES[o.loss])
     curve = os.path.join(outdir, "loss_curve.png")
-    if plots.draw_or_warn(lambda path: plots.plot_loss_curve(
-            model.loss_history, path, xlabel="epoch", title=title), curve):
-        paths.append(curve)
-    return paths
+    drawn = plots.draw_or_warn(lambda path: plots.plot_loss_curve(
+        model.loss_history, path, xlabel="epoch", title=title), curve)
+    return [curve] if drawn else []
 
 
 def _interrupted(signal_name, done, outdir):

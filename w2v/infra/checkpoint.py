@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-from w2v.infra.fileio import TEMP_PREFIX, atomic_write, npy_bytes, npy_from_bytes, read_regular
+from w2v.infra.fileio import TEMP_PREFIX, atomic_write, npy_from_bytes, read_regular, write_npy
 from w2v.infra.outdir import explain
 
 FORMAT = "word2vec-numpy checkpoint 3"
@@ -66,20 +66,21 @@ def save(directory, iteration, arrays, state, run_info, keep=3):
     run_info -- a JSON-able dict identifying the run (compared on resume)
     Raises OSError as the file system reports it (the caller words it).
     """
-    # Everything is encoded before the first file is written: a state that
-    # cannot be written (NaN, say) leaves no array file without its state.
-    encoded, described = {}, {}
+    # A state that cannot be written (NaN, say) is refused before the first
+    # file is written: no array file is left without its state.
+    json.dumps({"run": run_info, "state": state}, allow_nan=False)
+    os.makedirs(directory, exist_ok=True)
+    described = {}
     for name, array in sorted(arrays.items()):
-        encoded[name] = npy_bytes(array)
-        described[name] = {"sha256": hashlib.sha256(encoded[name]).hexdigest(),
-                           "shape": list(array.shape), "dtype": array.dtype.str}
+        digest = []
+        atomic_write(array_path(directory, name, iteration),
+                     lambda f: digest.append(write_npy(f, [array])))
+        described[name] = {"sha256": digest[0], "shape": list(array.shape),
+                           "dtype": array.dtype.str}
     body = {"format": FORMAT, "iteration": int(iteration), "run": run_info,
             "arrays": described, "state": state}
     body["sha256"] = _digest(body)
     text = json.dumps(body, allow_nan=False).encode("utf-8")
-    os.makedirs(directory, exist_ok=True)
-    for name, data in encoded.items():
-        atomic_write(array_path(directory, name, iteration), lambda f: f.write(data))
     atomic_write(state_path(directory, iteration), lambda f: f.write(text))
     prune(directory, iteration, keep, list(arrays))
 

@@ -1,6 +1,7 @@
 """Writing files whole or not at all; reading only regular files of bounded size;
 reading .npy files whose header agrees with their size; naming compressed files."""
 
+import hashlib
 import io
 import os
 import stat
@@ -45,15 +46,34 @@ def atomic_write(path, write):
         os.close(fd)
 
 
-def npy_bytes(array):
-    """``array`` as the bytes of an .npy file (no pickle).
+NPY_CHUNK_BYTES = 1 << 22     # written (and hashed) a few MiB at a time
 
-    Made in memory, then written with one write(): np.save straight into a
-    file reports a full disk as "N requested and M written", not as ENOSPC.
+
+def write_npy(f, parts):
+    """Write the rows of ``parts`` as one .npy array (no pickle) to the binary file ``f``;
+    returns the SHA-256 hex digest of the bytes written.
+
+    parts -- arrays of one dtype and the same shape after their first axis,
+             stacked along it (a checkpoint's vectors, a model's v_w over u_w)
+    A few MiB are copied at a time, never the whole array: a copy of every
+    vector would add its size to the process's peak memory. A full disk is
+    reported by the write as ENOSPC (numpy's tofile would say "N requested
+    and M written").
     """
-    buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
-    return buf.getvalue()
+    first = parts[0]
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {
+        "descr": np.lib.format.dtype_to_descr(first.dtype), "fortran_order": False,
+        "shape": (sum(len(p) for p in parts),) + first.shape[1:]})
+    sha = hashlib.sha256(header.getvalue())
+    f.write(header.getvalue())
+    for part in parts:
+        step = max(1, NPY_CHUNK_BYTES // max(1, part[:1].nbytes))
+        for start in range(0, len(part), step):
+            chunk = np.ascontiguousarray(part[start:start + step]).reshape(-1).view(np.uint8)
+            sha.update(chunk)
+            f.write(chunk)
+    return sha.hexdigest()
 
 
 # ---- reading: regular files of bounded size only ----------------------------

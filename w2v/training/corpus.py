@@ -3,10 +3,10 @@
 A corpus is plain UTF-8 text, one sentence or document per line, words
 separated by whitespace (``str.split()``, U+3000 and the other Unicode spaces
 included); gzip, bzip2 and xz files are read directly (known by their first
-bytes, whatever their name). A line may be huge (text8 is one line of 17
-million words): files are read in blocks of 1 MiB, never a whole line at
-once, and each line is cut
-into pieces of at most ``MAX_PIECE`` = 10,000 words, as gensim's
+bytes, whatever their name), and ``-`` is standard input. A line may be huge
+(text8 is one line of 17 million words): files are read in blocks of 1 MiB
+(training/textfile.py), never a whole line at once, and each line is cut into
+pieces of at most ``MAX_PIECE`` = 10,000 words, as gensim's
 ``LineSentence`` does (windows never cross a piece). A corpus may also be an
 iterable of token lists (a list, read twice), e.g. the treebank's sentences.
 
@@ -29,137 +29,24 @@ Errors (bad bytes, empty corpus, a vocabulary that min_count empties) raise
 ``CorpusError`` saying where and what to change.
 """
 
-import bz2
-import codecs
-import gzip
 import itertools
-import lzma
 import os
-import zlib
 from collections import Counter
 
 import numpy as np
 
-from w2v.infra.fileio import MAGIC, NO_LIMIT, RefusedFileError, open_regular
+from w2v.training.textfile import CorpusError, display_name, text_blocks
 
 MAX_PIECE = 10000            # words per piece, as gensim's LineSentence / Text8Corpus
-BLOCK_BYTES = 1 << 20        # bytes read at a time
-MAX_WORD_BYTES = 1 << 24     # a "word" this long means the file is not text
-ASCII_SPACE = b" \t\n\r\x0b\x0c"  # never inside a UTF-8 sequence: safe places to cut
-
-
-class CorpusError(ValueError):
-    """The corpus cannot be used; the message says where and how to fix it."""
 
 
 # ---- reading ------------------------------------------------------------
 
-OPENERS = {"gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"),
-           "bzip2": lambda f: bz2.BZ2File(f, mode="rb"),
-           "xz": lambda f: lzma.LZMAFile(f, mode="rb")}
-
-
-def _open_binary(path):
-    """(decompressed stream, raw file, compression or None) of a plain, gzip, bzip2 or
-    xz file, told apart by their first bytes (not the name)."""
-    try:
-        raw = open_regular(path, NO_LIMIT, "The corpus")
-    except FileNotFoundError:
-        raise CorpusError("corpus file not found: %s" % path) from None
-    except RefusedFileError as err:  # a folder, a FIFO, a device
-        raise CorpusError(str(err)) from None
-    except OSError as err:  # no permission, say
-        raise CorpusError("cannot read the corpus %s: %s" % (path, err.strerror or err)
-                          ) from None
-    head = raw.read(8)
-    raw.seek(0)
-    packed = next((name for magic, name in MAGIC if head.startswith(magic)), None)
-    if packed is None:
-        return raw, raw, None
-    if packed not in OPENERS:
-        raw.close()
-        raise CorpusError("%s is a %s archive, not text: unpack it first" % (path, packed))
-    return OPENERS[packed](raw), raw, packed
-
-
-def _text_blocks(path, progress=None):
-    """Decoded blocks of the file, each ending at a whitespace byte (or the end).
-
-    Cutting at whitespace never splits a word or a UTF-8 sequence. Raises
-    CorpusError for bytes that are not UTF-8 (naming the line and the byte
-    offset in the decompressed text) and for corrupt compressed data.
-    """
-    stream, raw, packed = _open_binary(path)
-    size = os.fstat(raw.fileno()).st_size
-    carry, offset, line = b"", 0, 1      # offset, line: where ``carry`` starts
-    with stream, raw:
-        while True:
-            try:
-                block = stream.read(BLOCK_BYTES)
-            except (OSError, EOFError, zlib.error, lzma.LZMAError) as err:
-                raise CorpusError("%s: its %s data are corrupt or truncated (%s); download or"
-                                  " copy the file again" % (path, packed, err)) from None
-            data = carry + block
-            if offset == 0 and data.startswith(codecs.BOM_UTF8):
-                data, offset = data[3:], 3         # a byte-order mark is not a word
-            cut = len(data) if not block else _last_space(data) + 1
-            if cut == 0 and len(data) > MAX_WORD_BYTES:
-                raise CorpusError(_no_space(data, path, line, offset))
-            chunk, carry = data[:cut], data[cut:]
-            yield _decode(chunk, path, offset, line, packed)
-            offset += len(chunk)
-            line += chunk.count(b"\n")
-            if progress is not None:
-                progress(raw.tell(), size)
-            if not block:
-                return
-
-
-def _no_space(data, path, line, offset):
-    """Why ``data`` (over MAX_WORD_BYTES) holds no whitespace at all, in words."""
-    what = ("it holds NUL bytes: the file is binary, not text" if b"\0" in data[:1 << 16]
-            else "expected text, words separated by whitespace")
-    return ("%s:%d: %d bytes without any whitespace from byte %d: %s"
-            % (path, line, len(data), offset, what))
-
-
-# Every other character str.split() splits on (str.isspace), UTF-8 encoded.
-OTHER_SPACES = ("\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-                "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-UNICODE_SPACES = tuple(c.encode("utf-8") for c in OTHER_SPACES)
-
-
-def _last_space(data):
-    """Index of the last byte of the last whitespace character in ``data``, or -1.
-
-    ASCII whitespace first (fast); only a block without any looks for the
-    other characters ``str.split()`` splits on, so text separated by U+3000
-    (ideographic space), say, is cut between its words too.
-    """
-    last = max(data.rfind(bytes([c])) for c in ASCII_SPACE)
-    if last >= 0:
-        return last
-    ends = [data.rfind(space) + len(space) - 1 for space in UNICODE_SPACES]
-    return max([end for end, space in zip(ends, UNICODE_SPACES) if end >= len(space) - 1]
-               or [-1])
-
-
-def _decode(chunk, path, offset, line, packed):
-    try:
-        return chunk.decode("utf-8")
-    except UnicodeDecodeError as err:
-        bad = chunk[err.start:err.start + 4]
-        raise CorpusError(
-            "%s:%d: not UTF-8 text (byte offset %d%s: %r, %s); convert the file to UTF-8,"
-            " e.g. iconv -f latin1 -t utf-8 FILE > FILE.utf8"
-            % (path, line + chunk.count(b"\n", 0, err.start), offset + err.start,
-               " in the decompressed text" if packed else "", bad, err.reason)) from None
-
-
-def _file_pieces(path, lowercase, progress):
-    """Pieces (lists of at most MAX_PIECE words) of every line of a text file."""
+def _file_pieces(path, lowercase, progress, start=0, stop=None):
+    """Pieces (lists of at most MAX_PIECE words) of every line of a text file
+    (of its bytes [start, stop), ``start`` a line's first byte: text_blocks)."""
     piece = []
-    for text in _text_blocks(path, progress):
+    for text in text_blocks(path, progress, start, stop):
         if lowercase:
             text = text.lower()
         segments = text.split("\n")
@@ -205,6 +92,12 @@ def iter_pieces(source, lowercase=False, progress=None):
     return _list_pieces(source, lowercase)
 
 
+def span_pieces(spans, lowercase=False, progress=None):
+    """iter_pieces of the spans [(path, start, stop)] of plain files, one after the other."""
+    return itertools.chain.from_iterable(
+        _file_pieces(path, lowercase, progress, start, stop) for path, start, stop in spans)
+
+
 def _is_path(source):
     return isinstance(source, (str, os.PathLike))
 
@@ -215,8 +108,10 @@ def _is_path_list(source):
 
 def source_name(source):
     if _is_path(source):
-        return os.fspath(source)
-    return ", ".join(map(os.fspath, source)) if _is_path_list(source) else "the corpus"
+        return display_name(os.fspath(source))
+    if _is_path_list(source):
+        return ", ".join(display_name(os.fspath(p)) for p in source)
+    return "the corpus"
 
 
 # ---- vocabulary ---------------------------------------------------------

@@ -27,6 +27,10 @@ an array, some 25 times per pair (a quarter of the time).
 
 Random numbers: w2v.training.rng's generator, one per job, seeded from
 (seed, job), so a job's draws do not depend on which thread runs it or when.
+
+The constants (settings' codes, a job's status) are w2v.training.kernel_args's,
+which the trainer reads without numba. ``EXPORTS`` is what w2v/training/compiled.py
+builds ahead of time: train_job per vectors' dtype, and rng.alias_table.
 """
 
 import math
@@ -36,23 +40,16 @@ from numba import njit
 
 from w2v.infra import kernel_cache
 from w2v.training.borrow import borrow
+from w2v.training.kernel_args import (  # noqa: F401 (re-exported for the tests)
+    ALIAS_TABLE_SIGNATURE, CBOW, DTYPES, FINISHED, GAVE_UP, HS, MAX_REDRAWS, NEG, NEG_AHEAD,
+    SKIPGRAM, SOFTMAX, STATUS, STOPPED, train_job_signature)
 from w2v.training.prefetch import prefetch_row
-from w2v.training.rng import JIT, draw_word, job_seed, rand_below, rand_unit  # noqa: F401
+from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,  # noqa: F401
+                              rand_unit)
 
 # A damaged cache file of these kernels is compiled again, with one line saying so.
 kernel_cache.guard()
 
-SKIPGRAM, CBOW = 0, 1                   # settings[0]
-NEG, HS, SOFTMAX = 0, 1, 2              # settings[1]
-# Negatives are drawn this many pairs before they are used, and their rows
-# prefetched: a rare word's row comes from main memory when V is large.
-NEG_AHEAD = 4
-# A negative equal to the target is drawn again, at most this many times in a
-# row (word2vec.MAX_REDRAWS's bound, ~5 ms): beyond it the distribution has no
-# other word to offer, and the job stops with GAVE_UP in its totals.
-MAX_REDRAWS = 10 ** 6
-# totals[STATUS] of a job: how it ended.
-STATUS, FINISHED, STOPPED, GAVE_UP = 5, 0.0, 1.0, 2.0
 
 @njit(**JIT)
 def subsample(ids, keep, out, state):
@@ -98,9 +95,10 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     """
     loss = 0.0
     one = H.dtype.type(1)
+    for k in range(n):  # the dot products first: independent, they overlap
+        g[k] = H.dtype.type(signs[k]) * _dot(H, hi, syn1, rows[k])   # z_k = s_k u_k^T h
     for k in range(n):
-        s = H.dtype.type(signs[k])
-        z = s * _dot(H, hi, syn1, rows[k])             # z_k = s_k u_k^T h
+        s, z = H.dtype.type(signs[k]), g[k]
         e = math.exp(-abs(z))                          # in the vectors' precision
         sig_minus = (e if z >= 0 else one) / (one + e)  # sigma(-z), no overflow
         if want_loss:
@@ -381,3 +379,6 @@ def _train_pieces(settings, arrays, tables, scratch, state):
             return
         done += b - a
 
+
+EXPORTS = [("train_job_" + np.dtype(dtype).name, train_job, train_job_signature(dtype))
+           for dtype in DTYPES] + [("alias_table", alias_table, ALIAS_TABLE_SIGNATURE)]

@@ -52,6 +52,7 @@ class Options:
     checkpoint_every: float = 60.0  # seconds, when the run has an output folder
     read_vocab: str = None          # a vocabulary file to use instead of counting
     save_vocab: str = None          # where to write the counted vocabulary
+    cache: bool = True              # keep and reuse the encoded corpus (corpus_cache.py)
 
 
 HELP = {
@@ -78,6 +79,8 @@ HELP = {
     "read_vocab": "take the vocabulary from FILE (`word count` lines, word2vec C's"
                   " -read-vocab) instead of counting the corpus",
     "save_vocab": "write the vocabulary to FILE (`word count` lines, most frequent first)",
+    "cache": "keep the encoded corpus in $W2V_CACHE_DIR (default ~/.cache/w2v/corpora) and"
+             " reuse it while the files and the reading options are unchanged",
 }
 FIELDS = [f.name for f in dataclasses.fields(Options)]
 
@@ -136,6 +139,7 @@ def check(o):
         value = getattr(o, name)
         _require(value is None or isinstance(value, (str, os.PathLike)), name,
                  "must be a file path (or None), got %r" % (value,))
+    _require(isinstance(o.cache, bool), "cache", "must be True or False, got %r" % (o.cache,))
     # A floor: below it a run would spend its time checkpointing, not training.
     _require(isinstance(o.checkpoint_every, (int, float)) and
              o.checkpoint_every >= MIN_CHECKPOINT_SECONDS, "checkpoint_every",

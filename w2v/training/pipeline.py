@@ -16,11 +16,11 @@ from w2v.training import checks, sources
 from w2v.training import corpus as corpora
 from w2v.training import options as opts
 from w2v.training.huffman import build_huffman
-from w2v.training.onepass import count_and_encode
+from w2v.training.reading import encode_source
 from w2v.training.trainer import (Checkpoints, Progress, Settings, Trainer, fingerprint,
                                   init_vectors, kernels_need_compiling, sampling_tables,
                                   warm_up)
-from w2v.training.vocab_files import read_vocab_file, save_vocab_file
+from w2v.training.vocab_files import save_vocab_file
 
 
 @dataclass
@@ -67,32 +67,24 @@ class EpochProgress(Progress):
 
 
 def load_kernels(say):
-    """Load the compiled kernels (compiling them the first time: tens of seconds, once)."""
+    """Load the compiled kernels: built ahead of time the first time (half a minute,
+    once), imported without numba later (w2v.training.compiled)."""
     if kernels_need_compiling():
-        say("Compiling the training kernels (once: later runs load them from the cache)...")
-    warm_up()
+        say("Compiling the training kernels (once: later runs load the built module)...")
+    warm_up(say=say)
 
 
-def read_corpus(source, o, line):
-    """(vocabulary, encoded corpus) of ``source``, with a progress line."""
+def read_corpus(source, o, line, scratch=None, cache=None):
+    """(vocabulary, encoded corpus) of ``source``, with a progress line (training/reading.py);
+    ``cache`` -- keep and reuse the encoding (default: o.cache)."""
     name = corpora.source_name(source)
 
-    def shown(what):
-        return lambda done, total: line.show("%s %s: %.0f%%" % (what, name,
-                                                                100.0 * done / max(total, 1)))
-    if o.read_vocab is not None:
-        vocab = read_vocab_file(o.read_vocab, o.min_count, o.max_vocab)
-        line.print("Vocabulary: %d words read from %s" % (len(vocab), o.read_vocab))
-        encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
-    elif o.max_vocab_size is not None:  # bounded counting: then a second reading
-        vocab = corpora.build_vocabulary(source, o.min_count, o.max_vocab, o.lowercase,
-                                         shown("counting the words of"), o.max_vocab_size)
-        line.print("Vocabulary: %d distinct words pruned while counting (max_vocab_size %d)"
-                   % (vocab.pruned, o.max_vocab_size))
-        encoded = corpora.encode(source, vocab, o.lowercase, progress=shown("reading"))
-    else:
-        vocab, encoded = count_and_encode(source, o.min_count, o.max_vocab, o.lowercase,
-                                          progress=shown("reading"))
+    def shown(done, total):
+        line.show("reading %s: %.0f%%" % (name, 100.0 * done / total) if total > 0 else
+                  "reading %s: %.0f MB" % (name, done / 1e6))
+    vocab, encoded = encode_source(source, o, line.print, shown,
+                                   scratch or tempfile.gettempdir(),
+                                   o.cache if cache is None else cache)
     if o.save_vocab is not None:
         line.print("Saved the vocabulary to %s" % save_vocab_file(o.save_vocab, vocab))
     if len(vocab) < 2:
@@ -122,7 +114,8 @@ def make_trainer(o, vocab, encoded):
     run_info = {k: v for k, v in vars(settings).items() if k != "workers"}
     run_info.update(sample=o.sample, ns_exponent=o.ns_exponent, min_count=o.min_count,
                     max_vocab=o.max_vocab, lowercase=o.lowercase, vocabulary=V,
-                    dtype="float32", corpus=fingerprint(encoded, vocab.words, vocab.counts))
+                    dtype="float32", corpus=encoded.fingerprint or
+                    fingerprint(encoded, vocab.words, vocab.counts))
     vectors = init_vectors(V, o.dim, o.seed)
     return Trainer(settings, encoded, tables, vectors), run_info
 
@@ -136,6 +129,7 @@ def check_outputs(outdir, source, o):
         inputs = [("--corpus", path) for path in source]
     else:
         inputs = []  # token lists
+    inputs = [(option, path) for option, path in inputs if os.fspath(path) != sources.STDIN]
     if o.read_vocab is not None:
         inputs.append(("--read-vocab", o.read_vocab))
     try:
@@ -177,11 +171,15 @@ def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
     callbacks -- each called with an EpochStats at every epoch's end
     """
     load_kernels(line.print)
-    with tempfile.TemporaryDirectory(prefix="w2v-") as spool:  # standard input's copy
-        source = sources.resolve(source, outdir or spool)
+    # Standard input is read once, as it streams (copied to a file first only for
+    # bounded counting, which reads the text twice), and never kept in the cache.
+    cache = o.cache and not sources.reads_stdin(source)
+    with tempfile.TemporaryDirectory(prefix="w2v-") as spool:
+        source = sources.resolve(source, outdir or spool,
+                                 readings=2 if o.max_vocab_size is not None else 1)
         if outdir is not None:
             check_outputs(outdir, source, o)
-        vocab, encoded = read_corpus(source, o, line)
+        vocab, encoded = read_corpus(source, o, line, outdir or spool, cache)
     line.print("Vocabulary: %d words; corpus: %d words in the vocabulary (of %d read)"
                % (len(vocab), len(encoded.ids), encoded.raw_words))
     trainer, run_info = make_trainer(o, vocab, encoded)
@@ -199,9 +197,14 @@ def fit(source, o, line, stop=None, outdir=None, resume=True, callbacks=()):
             saves.save(done)
         next_save[0] = time.monotonic() + o.checkpoint_every
         return not (stop and stop.requested)
+    def on_result(job, totals):
+        progress.on_result(job, totals)
+        if hasattr(encoded, "release"):     # a job's ids leave the process once used
+            j = job % trainer.jobs_per_epoch
+            encoded.release(trainer.words_before[j], trainer.words_before[j + 1])
     start = time.monotonic()
     progress.begin()
-    jobs = trainer.run(jobs, progress.on_result, pause_wanted, on_pause)
+    jobs = trainer.run(jobs, on_result, pause_wanted, on_pause)
     seconds = time.monotonic() - start
     if saves is not None:
         saves.save(jobs)

@@ -2,30 +2,20 @@
 
 A 64-bit linear congruential generator (Knuth's MMIX constants; its high
 bits are used), its state a uint64 passed along and returned by every draw,
-seeded per job by splitmix64 of (seed, job): a job's draws do not depend on
-which thread runs it or when.
+seeded per job by splitmix64 of (seed, job) (``kernel_args.job_seed``): a
+job's draws do not depend on which thread runs it or when. Walker's alias
+table of the negatives' distribution (``alias_table``), drawn by ``draw_word``.
 """
 
 import numpy as np
 from numba import njit
 
-# The kernels' compile options. Reassociation lets LLVM vectorise the dot
-# products; nothing else is relaxed.
-JIT = dict(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+from w2v.training.kernel_args import JIT, job_seed  # noqa: F401 (job_seed: re-exported)
 
 _MUL = np.uint64(6364136223846793005)
 _INC = np.uint64(1442695040888963407)
 _HIGH = np.uint64(32)
 _TO_53 = np.uint64(11)
-_MASK = (1 << 64) - 1
-
-
-def job_seed(seed, job):
-    """The generator state a job starts from: splitmix64 of (seed, job)."""
-    z = (int(seed) * 0x9E3779B97F4A7C15 + int(job) * 0xD1B54A32D192ED03 + 1) & _MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return np.uint64(z ^ (z >> 31))
 
 
 @njit(inline="always", **JIT)
@@ -48,3 +38,40 @@ def draw_word(state, accept, alias):
     state, i = rand_below(state, accept.shape[0])
     state, u = rand_unit(state)
     return state, (i if u < accept[i] else np.int64(alias[i]))
+
+
+@njit(cache=True)
+def alias_table(p):
+    """Walker's alias table of the distribution p (float64 (V,), summing to 1).
+
+    Returns (accept float64 (V,), alias int32 (V,)): draw i uniform in 0..V-1
+    and u in [0, 1); the sample is i if u < accept[i], else alias[i]. O(1)
+    per draw whatever V, 12 bytes per word (word2vec C's table has 1e8 entries).
+    """
+    V = p.shape[0]
+    accept = p * V
+    alias = np.arange(V).astype(np.int32)
+    small = np.empty(V, np.int64)
+    large = np.empty(V, np.int64)
+    ns = nl = 0
+    for i in range(V):
+        if accept[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        s, big = small[ns - 1], large[nl - 1]
+        ns -= 1
+        alias[s] = big
+        accept[big] = (accept[big] + accept[s]) - 1.0   # big gives s what it lacks
+        if accept[big] < 1.0:
+            nl -= 1
+            small[ns] = big
+            ns += 1
+    for i in range(nl):
+        accept[large[i]] = 1.0      # rounding leftovers: exactly full
+    for i in range(ns):
+        accept[small[i]] = 1.0
+    return accept, alias

@@ -1,18 +1,18 @@
 """What a user may name as a corpus, turned into what training/corpus.py reads.
 
 A file, several files, a folder (its regular files, in name order, hidden
-ones left out) or ``-``, standard input. The corpus is read twice (counting,
-then encoding), so standard input is first copied to a file in a folder the
-caller gives (the run's output folder, or a temporary one), in blocks.
+ones left out) or ``-``, standard input, read as it streams
+(training/textfile.py). Only a run that reads its corpus twice (bounded
+counting, --max-vocab-size) first copies standard input to a file in a
+folder the caller gives (the run's output folder, or a temporary one).
 """
 
 import os
 import shutil
 import sys
 
-from w2v.training.corpus import CorpusError
+from w2v.training.textfile import STDIN, CorpusError
 
-STDIN = "-"
 STDIN_COPY = "stdin-corpus.txt"
 
 
@@ -32,17 +32,26 @@ def _copy_stdin(spool_folder):
     return path
 
 
-def resolve(source, spool_folder):
-    """``source`` with folders expanded and ``-`` copied to spool_folder: a path, a list
-    of paths, or (untouched) the caller's token lists."""
+def reads_stdin(source):
+    """True if ``source`` names standard input (``-``, alone or in a list)."""
+    paths = [source] if isinstance(source, (str, os.PathLike)) else source
+    return isinstance(paths, (list, tuple)) and any(
+        isinstance(p, (str, os.PathLike)) and os.fspath(p) == STDIN for p in paths)
+
+
+def resolve(source, spool_folder, readings=1):
+    """``source`` with folders expanded (and ``-`` copied to spool_folder if it is read
+    twice, ``readings`` = 2): a path, a list of paths, or (untouched) token lists."""
     paths = [source] if isinstance(source, (str, os.PathLike)) else source
     if not isinstance(paths, (list, tuple)) or not paths or \
             not all(isinstance(p, (str, os.PathLike)) for p in paths):
         return source
+    if sum(os.fspath(p) == STDIN for p in paths) > 1:
+        raise CorpusError("standard input (-) is named twice: it can be read only once")
     out = []
     for path in map(os.fspath, paths):
         if path == STDIN:
-            out.append(_copy_stdin(spool_folder))
+            out.append(_copy_stdin(spool_folder) if readings > 1 else STDIN)
         elif os.path.isdir(path):
             out.extend(_folder_files(path))
         else:

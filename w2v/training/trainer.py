@@ -3,11 +3,12 @@
 The encoded corpus (``w2v.training.corpus.EncodedCorpus``: int32 ids cut into pieces
 of at most 10,000 words) is cut into jobs of whole pieces, about JOB_WORDS
 words each (fewer for costly settings: w2v.training.jobs); every epoch runs the
-same jobs in corpus order, so job j of the
-run is job j % n of epoch j // n. Each job is one call of the compiled
-``kernels.train_job`` with its own random seed, derived from (seed, j), and
-the learning rate alpha falling linearly from ``alpha`` at the first word of
-the run to ``min_alpha`` at the last (word2vec C's and gensim's schedule).
+same jobs in corpus order, so job j of the run is job j % n of epoch j // n.
+Each job is one call of the compiled ``kernels.train_job`` (built ahead of
+time: w2v.training.compiled; the trainer never imports numba) with its own
+random seed, derived from (seed, j), and the learning rate alpha falling
+linearly from ``alpha`` at the first word of the run to ``min_alpha`` at the
+last (word2vec C's and gensim's schedule).
 
 Worker threads run the jobs at the same time on one shared float32 array,
 without locks (Hogwild, as word2vec C and gensim do): the kernel releases the
@@ -23,21 +24,20 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from numba import njit
 
 from w2v.infra import checkpoint
 from w2v.infra.checkpoint import CheckpointError, TrainingDiverged
 from w2v.infra.memory import check_memory, need_bytes
 from w2v.infra.outdir import set_aside
-from w2v.training import kernels
+from w2v.training import compiled, kernel_args
 from w2v.training.corpus import CorpusError
 from w2v.training.jobs import JOB_WORDS, job_words, plan_jobs, split_pieces
 from w2v.training.progress import Progress  # noqa: F401 (the run's progress, re-exported)
 
 LOSS_EVERY = 10          # the loss is computed at every 10th pair: a cheap estimate
 IN_FLIGHT = 2            # jobs queued per worker, so a worker never waits for the next
-MODELS = {"skipgram": kernels.SKIPGRAM, "cbow": kernels.CBOW}
-LOSSES = {"neg": kernels.NEG, "hs": kernels.HS, "softmax": kernels.SOFTMAX}
+MODELS = {"skipgram": kernel_args.SKIPGRAM, "cbow": kernel_args.CBOW}
+LOSSES = {"neg": kernel_args.NEG, "hs": kernel_args.HS, "softmax": kernel_args.SOFTMAX}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,41 +55,7 @@ class Settings:
     workers: int = 1
 
 
-@njit(cache=True)
-def alias_table(p):
-    """Walker's alias table of the distribution p (float64 (V,), summing to 1).
-
-    Returns (accept float64 (V,), alias int32 (V,)): draw i uniform in 0..V-1
-    and u in [0, 1); the sample is i if u < accept[i], else alias[i]. O(1)
-    per draw whatever V, 12 bytes per word (word2vec C's table has 1e8 entries).
-    """
-    V = p.shape[0]
-    accept = p * V
-    alias = np.arange(V).astype(np.int32)
-    small = np.empty(V, np.int64)
-    large = np.empty(V, np.int64)
-    ns = nl = 0
-    for i in range(V):
-        if accept[i] < 1.0:
-            small[ns] = i
-            ns += 1
-        else:
-            large[nl] = i
-            nl += 1
-    while ns > 0 and nl > 0:
-        s, big = small[ns - 1], large[nl - 1]
-        ns -= 1
-        alias[s] = big
-        accept[big] = (accept[big] + accept[s]) - 1.0   # big gives s what it lacks
-        if accept[big] < 1.0:
-            nl -= 1
-            small[ns] = big
-            ns += 1
-    for i in range(nl):
-        accept[large[i]] = 1.0      # rounding leftovers: exactly full
-    for i in range(ns):
-        accept[small[i]] = 1.0
-    return accept, alias
+alias_table = compiled.alias_table  # Walker's alias table (w2v.training.rng.alias_table)
 
 
 def sampling_tables(keep, negative_table, tree, V):
@@ -184,30 +150,23 @@ def fingerprint(corpus, words, counts):
     return h.hexdigest()
 
 
-def warm_up(dtype=np.float32):
-    """Compile (or load from numba's cache) the kernels for ``dtype`` on a toy job."""
+def warm_up(dtype=np.float32, say=None):
+    """Load the kernels (building them the first time, said through ``say``), and run
+    ``dtype``'s on a toy job."""
+    compiled.load(say)
     V, d = 4, 2
     vectors = np.zeros((2 * V, d), dtype)
     tables = sampling_tables(np.ones(V), np.arange(1, V + 1, dtype=np.uint32), None, V)
-    kernels.train_job(np.array([kernels.SKIPGRAM, kernels.NEG, 1, 1, 0, 1, 1], np.int64),
-                      vectors[:V], vectors[V:], np.arange(V, dtype=np.int32),
-                      np.array([0, V], np.int64), tables, np.array([0.0, 0.0]),
-                      kernels.job_seed(0, 0), np.zeros(1, np.int64),
-                      np.zeros((0, 4), np.int64), np.zeros(0))
+    compiled.train_job(np.array([kernel_args.SKIPGRAM, kernel_args.NEG, 1, 1, 0, 1, 1], np.int64),
+                       vectors[:V], vectors[V:], np.arange(V, dtype=np.int32),
+                       np.array([0, V], np.int64), tables, np.array([0.0, 0.0]),
+                       kernel_args.job_seed(0, 0), np.zeros(1, np.int64),
+                       np.zeros((0, 4), np.int64), np.zeros(0))
 
 
 def kernels_need_compiling():
-    """Whether ``warm_up`` will compile (tens of seconds) rather than load numba's cache.
-
-    True when a kernel's cache index is missing or stale (numba's own check:
-    the source's time stamp and size). A cache that will not load is compiled anyway.
-    """
-    dispatchers = (alias_table, kernels.train_job, kernels._train_pieces, kernels.train_piece,
-                   kernels.subsample)   # what warm_up compiles (the rest is inlined)
-    try:
-        return not all(f._cache._cache_file._load_index() for f in dispatchers)
-    except Exception:   # numba's private layout changed: say so rather than stay silent
-        return True
+    """Whether ``warm_up`` will build the kernels (a minute, once) rather than import them."""
+    return compiled.need_building()
 
 
 class Trainer:
@@ -223,7 +182,7 @@ class Trainer:
         self.s = settings
         self.corpus, self.tables = corpus, tables
         V = vectors.shape[0] // 2
-        scratch = need_bytes((2 * settings.window + (kernels.NEG_AHEAD + 2) *
+        scratch = need_bytes((2 * settings.window + (kernel_args.NEG_AHEAD + 2) *
                               (settings.negative + 1), np.int64), (V, np.float64))
         check_memory(training_need(V, vectors.shape[1], vectors.dtype) - vectors.nbytes +
                      settings.workers * scratch,
@@ -264,13 +223,13 @@ class Trainer:
         per_word = (s.alpha - s.min_alpha) / self.total_words
         alphas = np.array([self.alpha(self.words_done(job)), per_word])
         return (settings, self.syn0, self.syn1, self.corpus.ids, self.starts,
-                self.tables, alphas, kernels.job_seed(s.seed, job), self.control) + \
+                self.tables, alphas, kernel_args.job_seed(s.seed, job), self.control) + \
             (trace or self.empty_trace)
 
     def run_job(self, job):
         """Train job ``job``: float64 [loss sum, pairs in it, pairs, words kept, centres,
         status] (``kernels.train_job``)."""
-        return kernels.train_job(*self.job_arguments(job))
+        return compiled.train_job(*self.job_arguments(job))
 
     def run(self, first_job, on_result, pause_wanted, on_pause):
         """Run jobs first_job.. to the end on ``workers`` threads.
@@ -314,11 +273,11 @@ class Trainer:
             self.control[0] = 0
 
     def _checked(self, totals):
-        if totals[kernels.STATUS] == kernels.GAVE_UP:
+        if totals[kernel_args.STATUS] == kernel_args.GAVE_UP:
             raise CorpusError(
                 "no negative other than the target word could be drawn in %d draws: the"
                 " negative-sampling distribution is (almost) all on one word; use an"
-                " --ns-exponent between 0 and 1 (word2vec's 0.75)" % kernels.MAX_REDRAWS)
+                " --ns-exponent between 0 and 1 (word2vec's 0.75)" % kernel_args.MAX_REDRAWS)
         return totals
 
 

@@ -19,12 +19,13 @@ file (gensim's, word2vec C's, fastText's ``.vec``) into a ``WordVectors``:
 one matrix only. The queries rank words by cosine similarity.
 """
 
+import argparse
 import os
 
 import numpy as np
 
 from w2v.infra import checkpoint
-from w2v.infra.fileio import atomic_write, npy_bytes
+from w2v.infra.fileio import atomic_write, write_npy
 from w2v.vectors import word2vec_format as w2vformat
 from w2v.vectors.keyed import KeyedVectors, UnknownWordError  # noqa: F401 (re-exported)
 
@@ -125,11 +126,13 @@ def load(path, vector="v", binary=None, limit=None, dtype=np.float64):
                        path, vector)
 
 
-def add_arguments(parser, default="."):
-    """Add --vectors PATH and --vector v|u|sum|concat, as every script reads them, to an
-    argparse parser; pass them on as ``load(args.vectors, vector=args.vector)``.
+def add_arguments(parser, default=".", limit=True):
+    """Add --vectors PATH, --vector v|u|sum|concat and --limit N, as every script reads
+    them, to an argparse parser; pass them on as ``load(args.vectors,
+    vector=args.vector, limit=args.limit)``.
 
     default -- --vectors' default (None makes the option required)
+    limit -- add --limit (a command with its own --limit says False)
     """
     parser.add_argument("--vectors", default=default, required=default is None,
                         metavar="PATH",
@@ -142,6 +145,17 @@ def add_arguments(parser, default="."):
                              " or concat ([v, u]); a word2vec file has only v (default: what"
                              " the source's vectors.txt holds: [v, u] for run.py, as the"
                              " assignment does; v for train.py and word2vec files)")
+    if limit:
+        parser.add_argument("--limit", type=_positive, default=None, metavar="N",
+                            help="read only the first N words (the files list the most"
+                                 " frequent first): a 3M-word file opens in a second with"
+                                 " --limit 200000 (default: all)")
+
+
+def _positive(text):
+    if int(text) < 1:
+        raise argparse.ArgumentTypeError("N must be at least 1, got %d" % int(text))
+    return int(text)
 
 
 def _one_matrix(read, path, vector, counts=None):
@@ -294,8 +308,7 @@ def save_vectors(outdir, wordVectors, tokens, start=None):
     npy_path = os.path.join(outdir, VECTORS_NPY)
     vocab_path = os.path.join(outdir, VOCAB_TXT)
     text_path = os.path.join(outdir, VECTORS_TXT)
-    data = npy_bytes(wordVectors)
-    atomic_write(npy_path, lambda f: f.write(data))
+    atomic_write(npy_path, lambda f: write_npy(f, [wordVectors]))
     save_vocab(vocab_path, words)
     matrix = word_vectors(wordVectors)
 

@@ -312,7 +312,7 @@ def save_word2vec_binary(path, words, matrix):
     float32, a newline. The values are rounded to float32.
     """
     words, matrix = _checked(words, matrix)
-    rows = matrix.astype("<f4")
+    rows = matrix.astype("<f4", copy=False)   # no copy of float32 vectors
 
     def write(f):
         f.write(("%d %d\n" % matrix.shape).encode("utf-8"))
