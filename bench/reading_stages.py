@@ -7,7 +7,7 @@ bench/reading.py runs it in its own process (fresh imports, its own memory).
 The stages of ``python -m w2v train``'s outside seconds, in its order, each
 timed by calling the library (skip-gram + neg, d = 100, min-count 5, one epoch):
 Python's start and the imports (child processes, medians of 3), the kernels'
-load, counting and encoding (onepass.count_and_encode), the checks, the
+load, counting and encoding (halves.count_and_encode_halves), the checks, the
 trainer's tables and start vectors (make_trainer), the final checkpoint and the
 outputs (written from the untrained vectors with a two-point loss history).
 Their sum is the outside time this predicts. Below count_and_encode, "of which"
@@ -96,40 +96,42 @@ def _drain(pieces):
 
 def library_stages(path, o, workdir):
     """[(stage, seconds, how)] of reading ``path`` as the train command does, and the
-    (vocab, encoded) it gives. Every call into corpus.py / onepass.py is here."""
-    import numpy as np
-
-    from w2v.training import corpus, onepass
+    (vocab, encoded) it gives. Every call into corpus.py / onepass.py / halves.py is
+    here."""
+    from w2v.training import corpus, halves, onepass, textfile
+    from w2v.training.idstore import FileStore, MemoryStore
     rows = []
-    _, s = timed(_read_only, path, corpus.BLOCK_BYTES)
+    _, s = timed(_read_only, path, textfile.BLOCK_BYTES)
     rows.append(("  bytes read (1 MiB blocks)", s, "re-impl."))
-    _, s = timed(_read_decode, path, corpus.BLOCK_BYTES)
+    _, s = timed(_read_decode, path, textfile.BLOCK_BYTES)
     rows.append(("  bytes read + UTF-8 decode", s, "re-impl."))
-    _, s = timed(lambda: sum(map(len, corpus._text_blocks(path))))
-    rows.append(("  + cut at whitespace, carry (_text_blocks)", s, "library"))
-    _, s = timed(lambda: _split_blocks(corpus._text_blocks(path)))
-    rows.append(("  + split into lines and words", s, "_text_blocks + re-impl. split"))
+    _, s = timed(lambda: sum(map(len, textfile.text_blocks(path))))
+    rows.append(("  + cut at whitespace, carry (text_blocks)", s, "library"))
+    _, s = timed(lambda: _split_blocks(textfile.text_blocks(path)))
+    rows.append(("  + split into lines and words", s, "text_blocks + re-impl. split"))
     _, pieces_s = timed(lambda: _drain(corpus.iter_pieces(path)))
     rows.append(("  + pieces of <= 10,000 words (iter_pieces)", pieces_s, "library"))
-    (provisional, ends, first_seen), s = timed(onepass._read_ids, path, False, None)
-    rows.append(("  + provisional ids: dict lookups, fromiter, growing arrays", s,
-                 "library _read_ids; lookups alone = %.2f s more than iter_pieces"
+    spool = MemoryStore(hashed=False)
+    (first_seen, counts, ends), s = timed(onepass.count_ids, corpus.iter_pieces(path), spool)
+    rows.append(("  + provisional ids: dict lookups, fromiter, counts", s,
+                 "library count_ids; lookups alone = %.2f s more than iter_pieces"
                  % (s - pieces_s)))
-    start = time.perf_counter()
-    counts = np.bincount(provisional, minlength=len(first_seen))
-    vocab = corpus.vocabulary_from_counts(list(first_seen), counts, o.min_count, o.max_vocab,
-                                          path)
-    new_id = np.full(len(first_seen), -1, dtype=np.int32)
-    new_id[np.fromiter(map(first_seen.__getitem__, vocab.words), dtype=np.int64,
-                       count=len(vocab))] = np.arange(len(vocab), dtype=np.int32)
-    rows.append(("  bincount + vocabulary + new ids", time.perf_counter() - start,
-                 "count_and_encode's steps, re-composed"))
-    _, s = timed(onepass._remap, provisional, ends, new_id)
+    (vocab, new_id), s = timed(onepass.vocabulary_and_ids, first_seen, counts,
+                               o.min_count, o.max_vocab, path)
+    rows.append(("  vocabulary + new ids", s, "library vocabulary_and_ids"))
+    _, s = timed(onepass._remap, [(spool, ends, new_id)], MemoryStore(), int(counts.sum()))
     rows.append(("  remap to the vocabulary's ids (_remap)", s, "library"))
-    del provisional, ends, first_seen
+    del spool, first_seen, ends
     (vocab, encoded), s = timed(onepass.count_and_encode, path, o.min_count, o.max_vocab,
                                 False, None)
-    rows.insert(0, ("count and encode (count_and_encode)", s, "library, the whole reading"))
+    rows.insert(0, ("count and encode in one process (count_and_encode)", s,
+                    "library, in RAM"))
+    stores = [FileStore(os.path.join(workdir, name), hashed=name == "ids")
+              for name in ("ids", "spool")]
+    (vocab, encoded), s = timed(halves.count_and_encode_halves, [path], o.min_count,
+                                o.max_vocab, False, None, *stores)
+    rows.insert(0, ("count and encode, as train does (count_and_encode_halves)", s,
+                    "library, the whole reading: two cores when the file is large"))
     return rows, vocab, encoded
 
 
