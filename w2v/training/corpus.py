@@ -195,7 +195,10 @@ def vocabulary_from_counts(words, counts, min_count, max_vocab, name):
 # ---- encoding -----------------------------------------------------------
 
 class EncodedCorpus:
-    """The corpus as word ids: ``ids`` int32, ``starts`` int64 (see the module doc)."""
+    """The corpus as word ids: ``ids`` int32, ``starts`` int64 (see the module doc).
+    ``fingerprint``: its identity for checkpoints when the reader computed it, else None."""
+
+    fingerprint = None
 
     def __init__(self, ids, starts, raw_words):
         self.ids = ids

@@ -31,7 +31,7 @@ from w2v.training.onepass import (
 )
 from w2v.training.textfile import STDIN
 
-MIN_BYTES = 32 << 20       # below this a fork and a merge cost more than they save
+MIN_BYTES = 4 << 20        # below this a fork and a merge cost more than they save
 SEARCH_BYTES = 1 << 20     # bytes read at a time looking for the end of a line
 
 

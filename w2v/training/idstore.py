@@ -97,13 +97,11 @@ class MappedCorpus(EncodedCorpus):
 
     ids -- int32 (N,), writable as numba's kernels expect; writing would copy a
            page privately, never change the file (the trainer only reads)
-    fingerprint -- trainer.fingerprint of the corpus, when the caller set it
     """
 
     def __init__(self, ids, starts, raw_words, mapping):
         super().__init__(ids, starts, raw_words)
         self.mapping = mapping
-        self.fingerprint = None
 
     @classmethod
     def open(cls, path, starts, raw_words):

@@ -29,7 +29,7 @@ from w2v.infra import checkpoint
 from w2v.infra.checkpoint import CheckpointError, TrainingDiverged
 from w2v.infra.memory import check_memory, need_bytes
 from w2v.infra.outdir import set_aside
-from w2v.training import compiled, kernel_args
+from w2v.training import compiled, idstore, kernel_args
 from w2v.training.corpus import CorpusError
 from w2v.training.jobs import JOB_WORDS, job_words, plan_jobs, split_pieces
 from w2v.training.progress import Progress  # noqa: F401 (the run's progress, re-exported)
@@ -142,12 +142,10 @@ def cache_aligned(vectors, line=64):
 
 
 def fingerprint(corpus, words, counts):
-    """SHA-256 of the encoded corpus and its vocabulary: a checkpoint's corpus identity."""
-    h = hashlib.sha256()
-    for array in (corpus.ids, corpus.starts, np.asarray(counts, dtype=np.int64)):
-        h.update(np.ascontiguousarray(array).view(np.uint8))
-    h.update("\n".join(words).encode("utf-8"))
-    return h.hexdigest()
+    """SHA-256 of the encoded corpus and its vocabulary: a checkpoint's corpus identity
+    (idstore.fingerprint, for a corpus whose ids were not hashed as they were written)."""
+    ids_sha = hashlib.sha256(np.ascontiguousarray(corpus.ids).view(np.uint8))
+    return idstore.fingerprint(ids_sha, corpus.starts, counts, words)
 
 
 def warm_up(dtype=np.float32, say=None):
