@@ -155,3 +155,25 @@ def test_release_hands_the_pages_back(tmp_path):
     assert touched - rss_file_kib() > 48 * 1024
     assert int(mapped.ids[n - 1]) == n - 1                 # read again from the file
 
+
+def test_releasing_job_after_job_leaves_no_page_behind(tmp_path):
+    """Jobs of 10,000 ids end inside pages; released in order, every page but the
+    last job's last one goes (no page per job left behind: 4 KiB a job)."""
+    status = "/proc/self/status"
+    if not os.path.exists(status):
+        pytest.skip("needs Linux's /proc/self/status to read the resident memory")
+    n, job = 4 << 20, 10000                                # 16 MiB of ids, 420 jobs
+    np.arange(n, dtype=np.int32).tofile(tmp_path / "ids.i32")
+    mapped = MappedCorpus.open(str(tmp_path / "ids.i32"), np.array([0, n]), n)
+    before = _rss_file_kib(status)
+    for lo in range(0, n, job):
+        hi = min(lo + job, n)
+        assert int(mapped.ids[lo:hi].sum(dtype=np.int64)) == (lo + hi - 1) * (hi - lo) // 2
+        mapped.release(lo, hi)
+    assert _rss_file_kib(status) - before < 256             # 420 leftover pages: 1680 KiB
+
+
+def _rss_file_kib(status):
+    with open(status) as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("RssFile"))
+

@@ -8,6 +8,7 @@ swapping), capped by the cgroup's limit (containers, job schedulers), else
 the physical memory (os.sysconf).
 """
 
+import ctypes
 import os
 
 import numpy as np
@@ -98,3 +99,24 @@ def check_memory(need, what, advice="", have=None):
     raise NotEnoughMemory("%s need %s of memory, this machine has %s available%s"
                           % (what, format_bytes(need), format_bytes(have),
                              ": " + advice if advice else ""))
+
+
+M_MMAP_THRESHOLD = -3       # glibc's mallopt parameter (malloc.h)
+LARGE_BLOCK = 1 << 20
+
+
+def give_back_large_blocks():
+    """Have glibc hand every freed block of LARGE_BLOCK bytes or more back to the system.
+
+    glibc raises its mmap threshold each time a large block is freed, so the
+    next blocks of that size come from the heap, which keeps their pages:
+    after the reader's chunks of a few MiB (training/idstore.py) a 47M-word run
+    kept some 10 MiB it no longer used. A fixed threshold keeps every such
+    block mapped on its own, unmapped when freed. True if set; elsewhere than
+    glibc, nothing happens (False).
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):   # not glibc: its own allocator's rules
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK))

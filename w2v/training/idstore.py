@@ -117,12 +117,15 @@ class MappedCorpus(EncodedCorpus):
         return cls(np.frombuffer(mapping, dtype=np.int32), starts, raw_words, mapping)
 
     def release(self, lo, hi):
-        """Hand back the pages of ids lo..hi-1 (whole pages inside the range): they
-        leave the process's memory and stay in the page cache; a later read maps
-        them again from the file."""
+        """Hand back the pages of ids lo..hi-1, after those before lo (jobs are released
+        in order): they leave the process's memory and stay in the page cache.
+        The page holding id lo goes too, else every job would leave one behind
+        (4 KiB a job); the page holding id hi stays, for the next job. A page
+        handed back too early costs only a new read: it is mapped again from
+        the file, unchanged (the trainer never writes ids)."""
         if self.mapping is None or not hasattr(self.mapping, "madvise"):
             return
-        first = -(-4 * int(lo) // PAGE) * PAGE
+        first = (4 * int(lo) // PAGE) * PAGE
         last = (4 * int(hi) // PAGE) * PAGE
         if last > first:
             self.mapping.madvise(mmap.MADV_DONTNEED, first, last - first)

@@ -11,6 +11,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 
+from w2v.infra.memory import give_back_large_blocks
 from w2v.infra.outdir import OutputError
 from w2v.training import checks, sources
 from w2v.training import corpus as corpora
@@ -78,6 +79,7 @@ def read_corpus(source, o, line, scratch=None, cache=None):
     """(vocabulary, encoded corpus) of ``source``, with a progress line (training/reading.py);
     ``cache`` -- keep and reuse the encoding (default: o.cache)."""
     name = corpora.source_name(source)
+    give_back_large_blocks()    # the reader's chunks are not kept for the whole run
 
     def shown(done, total):
         line.show("reading %s: %.0f%%" % (name, 100.0 * done / total) if total > 0 else
