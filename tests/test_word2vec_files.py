@@ -230,3 +230,19 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path):
                             text=True, timeout=60)
     assert result.returncode == 1
     assert "is not a regular file" in result.stderr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_text_written_on_two_cores_is_the_same_file(tmp_path, monkeypatch, dtype):
+    """Above TWO_CORES_FROM values a child writes the second half of the rows: the
+    file is byte for byte the one a single process writes."""
+    from w2v.vectors import word2vec_format
+    words = ["w%d" % i for i in range(2500)] + ["é", "日本"]
+    matrix = np.random.default_rng(3).standard_normal((len(words), 7)).astype(dtype)
+    one = save_word2vec_text(str(tmp_path / "one.txt"), words, matrix)
+    monkeypatch.setattr(word2vec_format, "TWO_CORES_FROM", 0)
+    two = save_word2vec_text(str(tmp_path / "two.txt"), words, matrix)
+    assert open(one, "rb").read() == open(two, "rb").read()
+    assert sorted(os.listdir(tmp_path)) == ["one.txt", "two.txt"]   # no part left
+    back = load(two, binary=False, dtype=dtype)
+    assert back.words == words and np.array_equal(back.matrix, matrix)

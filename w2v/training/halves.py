@@ -10,7 +10,8 @@ appearance), the counts add, and the remap (training/onepass.py) runs over
 both spools in corpus order. The result equals onepass.count_and_encode's
 exactly (tests/test_halves.py). If the child fails (bad bytes, a killed
 process), the whole corpus is read again in one process, whose errors name
-the file and line as before.
+the file and line as before. Memory: each process holds the distinct words of
+its half (the child's are sent back once, pickled through a file).
 """
 
 import os

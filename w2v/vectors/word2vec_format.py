@@ -15,11 +15,13 @@ naming the word.
 
 import mmap
 import os
+import shutil
 import warnings
 
 import numpy as np
 
 # read_npy: files.py reads run.py's wordVectors.npy through it.
+from w2v.infra.background import CAN_FORK, Jobs
 from w2v.infra.fileio import atomic_write, compression, read_npy  # noqa: F401
 from w2v.vectors.detection import (
     FIELD_SEPARATOR,
@@ -288,21 +290,52 @@ def save_word2vec_text(path, words, matrix):
     words -- the V words; matrix -- (V, D), row i the vector of words[i].
     float64 values are written exactly (repr, the shortest text reading back
     as the same float64); float32 values with 9 digits (exact for float32).
+    A float is formatted at a time, in Python: from TWO_CORES_FROM values on,
+    a forked child formats the second half of the rows meanwhile
+    (infra/background.py), appended when both are done.
     """
     words, matrix = _checked(words, matrix)
-    number = "%.9g" if matrix.dtype == np.float32 else None
+    middle = len(words) // 2 if CAN_FORK and matrix.size >= TWO_CORES_FROM else len(words)
 
     def write(f):
         f.write(("%d %d\n" % matrix.shape).encode("utf-8"))
-        for start in range(0, len(words), TEXT_ROWS_AT_ONCE):  # bounded memory
-            rows = matrix[start:start + TEXT_ROWS_AT_ONCE].tolist()
-            for word, row in zip(words[start:start + TEXT_ROWS_AT_ONCE], rows):
-                text = " ".join(map(repr, row)) if number is None else " ".join(
-                    number % x for x in row)
-                f.write((word + " " + text + "\n").encode("utf-8"))
+        if middle == len(words):
+            _write_rows(f, words, matrix, 0, middle)
+            return
+        second = f.name + ".second"     # TEMP_PREFIX: a crash leaves a known stray
+        try:
+            with Jobs() as jobs:
+                jobs.start(lambda: _write_rows_to(second, words, matrix, middle))
+                _write_rows(f, words, matrix, 0, middle)
+            with open(second, "rb") as part:
+                shutil.copyfileobj(part, f)
+        finally:
+            if os.path.exists(second):
+                os.remove(second)
 
     atomic_write(path, write)
     return path
+
+
+TWO_CORES_FROM = 1 << 20   # values (V x D): below, a fork costs more than it saves
+
+
+def _write_rows_to(path, words, matrix, start):
+    with open(path, "wb") as f:
+        _write_rows(f, words, matrix, start, len(words))
+
+
+def _write_rows(f, words, matrix, start, stop):
+    """The text lines of rows start..stop-1, TEXT_ROWS_AT_ONCE rows at a time."""
+    number = "%.9g" if matrix.dtype == np.float32 else None
+    for lo in range(start, stop, TEXT_ROWS_AT_ONCE):   # bounded memory
+        hi = min(lo + TEXT_ROWS_AT_ONCE, stop)
+        lines = []
+        for word, row in zip(words[lo:hi], matrix[lo:hi].tolist()):
+            text = " ".join(map(repr, row)) if number is None else " ".join(
+                number % x for x in row)
+            lines.append(word + " " + text + "\n")
+        f.write("".join(lines).encode("utf-8"))
 
 
 def save_word2vec_binary(path, words, matrix):
