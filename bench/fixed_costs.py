@@ -95,10 +95,11 @@ def kernel_speed(dim, corpus, rounds):
     the built train_job and with numba's JIT, alternating; whether their vectors are equal."""
     sys.path.insert(0, ROOT)
     import numpy as np
+    from w2v.infra.terminal import SilentLine
     from w2v.training import compiled, kernels, pipeline
     from w2v.training import options
     o = options.make(dim=dim, epochs=1, workers=1)
-    vocab, encoded = pipeline.read_corpus(corpus, o, _Quiet())
+    vocab, encoded = pipeline.read_corpus(corpus, o, SilentLine())
     t, _ = pipeline.make_trainer(o, vocab, encoded)
     start, rates, ends = t.vectors.copy(), {"built": [], "jit": []}, {}
     kinds = {"built": compiled.train_job, "jit": kernels.train_job}
@@ -114,13 +115,6 @@ def kernel_speed(dim, corpus, rounds):
           " vectors equal: %s" % (dim, rounds, statistics.median(rates["built"]),
                                   statistics.median(rates["jit"]),
                                   np.array_equal(ends["built"], ends["jit"])))
-
-
-class _Quiet:
-    def print(self, *_):
-        pass
-
-    show = print
 
 
 def main():

@@ -135,17 +135,6 @@ def library_stages(path, o, workdir):
     return rows, vocab, encoded
 
 
-class _Quiet:
-    def print(self, text):
-        pass
-
-    def show(self, text, force=False):
-        pass
-
-    def close(self):
-        pass
-
-
 def pipeline_stages(path, workdir):
     """[(stage, seconds, how)] of everything outside training, in the train command's order."""
     # First, while this process is small: a child's ru_maxrss is at least its parent's
@@ -171,6 +160,7 @@ def pipeline_stages(path, workdir):
 def after_reading(o, vocab, encoded, path, workdir):
     """The checks, the trainer, the final checkpoint, the outputs: [(stage, seconds, how)]."""
     from w2v.commands.train import write_outputs
+    from w2v.infra.terminal import SilentLine
     from w2v.model import from_fitted
     from w2v.training import checks, pipeline, trainer
     rows = []
@@ -183,7 +173,7 @@ def after_reading(o, vocab, encoded, path, workdir):
     rows.append(("trainer: tables, fingerprint, start vectors (make_trainer)", s, "library"))
     _, s = timed(trainer.fingerprint, encoded, vocab.words, vocab.counts)
     rows.append(("  of which the SHA-256 of the ids (fingerprint)", s, "library"))
-    progress = pipeline.EpochProgress(made, _Quiet(), ())
+    progress = pipeline.EpochProgress(made, SilentLine(), ())
     progress.history = [(0.5, 3.0), (1.0, 2.5)]
     saves = trainer.Checkpoints(os.path.join(workdir, "checkpoints"), run_info, made, progress)
     _, s = timed(saves.save, made.total_jobs)

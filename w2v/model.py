@@ -18,7 +18,7 @@ import os
 import numpy as np
 
 from w2v.infra.fileio import atomic_write, read_regular, write_npy
-from w2v.infra.terminal import ProgressLine, StopRequest
+from w2v.infra.terminal import ProgressLine, SilentLine, StopRequest
 from w2v.training import options as opts
 from w2v.vectors.keyed import KeyedVectors
 from w2v.vectors.word2vec_format import save_vocab
@@ -176,7 +176,7 @@ def train(corpus, outdir=None, *, callbacks=(), verbose=True, resume=True, **opt
     from w2v.training.pipeline import fit  # here: numba loads only when training
 
     o = opts.make(**options)
-    line = ProgressLine() if verbose else _Silent()
+    line = ProgressLine() if verbose else SilentLine()
     try:
         with StopRequest() as stop:
             done = fit(corpus, o, line, stop, outdir, resume, callbacks)
@@ -199,16 +199,3 @@ def from_fitted(done, o, copy=False):
 def load(folder, mmap=False):
     """The Word2Vec saved in ``folder`` (by model.save or ``python -m w2v train``)."""
     return Word2Vec.load(folder, mmap=mmap)
-
-
-class _Silent:
-    """A ProgressLine that shows nothing."""
-
-    def print(self, text):
-        pass
-
-    def show(self, text, force=False):
-        pass
-
-    def close(self):
-        pass

@@ -69,6 +69,19 @@ def rate_and_eta(done, remaining, seconds):
     return rate, (remaining / rate if rate > 0 else math.inf)
 
 
+class SilentLine:
+    """A ProgressLine that shows nothing (a quiet run, a benchmark)."""
+
+    def print(self, text):
+        pass
+
+    def show(self, text, force=False):
+        pass
+
+    def close(self):
+        pass
+
+
 class StopRequest:
     """Turn the first Ctrl-C (SIGINT) or SIGTERM into a flag checked between steps.
 
