@@ -20,7 +20,7 @@ import pickle
 import numpy as np
 
 from w2v.infra.background import CAN_FORK, Jobs
-from w2v.infra.fileio import MAGIC
+from w2v.infra.fileio import compression
 from w2v.training.corpus import source_name, span_pieces
 from w2v.training.idstore import FileStore
 from w2v.training.onepass import (
@@ -63,11 +63,7 @@ def plan_halves(paths):
 
 def _plain(path):
     """Whether ``path`` is a regular file that is not compressed (it can be seeked)."""
-    if not os.path.isfile(path):
-        return False
-    with open(path, "rb") as f:
-        head = f.read(8)
-    return not any(head.startswith(magic) for magic, _ in MAGIC)
+    return os.path.isfile(path) and compression(path) is None
 
 
 def _line_start_after(path, offset):
@@ -116,7 +112,7 @@ def count_and_encode_halves(paths, min_count, max_vocab, lowercase, progress, st
     if halves is None:
         return count_and_encode(source, min_count, max_vocab, lowercase, progress, store,
                                 spool)
-    spool2 = FileStore(spool.path + ".second", hashed=False, append=True)
+    spool2 = FileStore(spool.path + ".second", hashed=False)   # the child writes it
     result = spool.path + ".second.pickle"
     try:
         with Jobs() as jobs:

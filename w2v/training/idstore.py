@@ -57,10 +57,10 @@ class MemoryStore:
 class FileStore(MemoryStore):
     """int32 ids appended to the file ``path`` (native byte order, no header)."""
 
-    def __init__(self, path, hashed=True, append=False):
+    def __init__(self, path, hashed=True):
         super().__init__(hashed)
         self.path = path
-        self.file = open(path, "ab" if append else "wb")
+        self.file = open(path, "wb")
 
     def write(self, ids):
         ids = np.ascontiguousarray(ids, dtype=np.int32)
