@@ -43,9 +43,13 @@ from w2v.training.borrow import borrow
 from w2v.training.kernel_args import (  # noqa: F401 (re-exported for the tests)
     ALIAS_TABLE_SIGNATURE, CBOW, DTYPES, FINISHED, GAVE_UP, HS, MAX_REDRAWS, NEG, NEG_AHEAD,
     SKIPGRAM, SOFTMAX, STATUS, STOPPED, train_job_signature)
+from w2v.training.hs_window import distinct_run, hs_run
 from w2v.training.prefetch import prefetch_row
 from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,  # noqa: F401
                               rand_unit)
+from w2v.training.rowops import axpy as _axpy
+from w2v.training.rowops import dot as _dot
+from w2v.training.rowops import sigma_minus
 
 # A damaged cache file of these kernels is compiled again, with one line saying so.
 kernel_cache.guard()
@@ -69,22 +73,6 @@ def subsample(ids, keep, out, state):
 
 
 @njit(inline="always", **JIT)
-def _dot(A, i, B, j):
-    """A[i] . B[j]."""
-    f = A.dtype.type(0)
-    for k in range(A.shape[1]):
-        f += A[i, k] * B[j, k]
-    return f
-
-
-@njit(inline="always", **JIT)
-def _axpy(a, X, i, Y, j):
-    """Y[j] += a * X[i]."""
-    for k in range(X.shape[1]):
-        Y[j, k] += a * X[i, k]
-
-
-@njit(inline="always", **JIT)
 def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     """J = -sum_k log sigma(s_k u_k^T h) over rows k < n (s_k = signs[k] = +-1).
 
@@ -98,12 +86,9 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     for k in range(n):  # the dot products first: independent, they overlap
         g[k] = H.dtype.type(signs[k]) * _dot(H, hi, syn1, rows[k])   # z_k = s_k u_k^T h
     for k in range(n):
-        s, z = H.dtype.type(signs[k]), g[k]
-        e = math.exp(-abs(z))                          # in the vectors' precision
-        sig_minus = (e if z >= 0 else one) / (one + e)  # sigma(-z), no overflow
-        if want_loss:
-            loss += max(-z, 0.0) + math.log1p(e)       # -log sigma(z)
-        g[k] = alpha * s * sig_minus                   # dJ/dz = -sigma(-z)
+        sig, J = sigma_minus(g[k], one, want_loss)     # in the vectors' precision
+        loss += J                                      # -log sigma(z)
+        g[k] = alpha * H.dtype.type(signs[k]) * sig    # dJ/dz = -sigma(-z)
     for k in range(n):
         _axpy(g[k], syn1, rows[k], E, 0)
     for k in range(n):
@@ -245,11 +230,12 @@ def _record(trace, trace_alpha, t, o, inputs, first, m, rows, n_neg, alpha):
 
 
 @njit(inline="always", **JIT)
-def _prefetch_ahead(syn0, syn1, sent, i, n, window):
+def _prefetch_ahead(loss_kind, syn0, syn1, sent, i, n, window):
     """Prefetch the rows needed two centre words on: a new context v_w, and u_o."""
     if i + window + 2 < n:
         prefetch_row(syn0, sent[i + window + 2])
-        prefetch_row(syn1, sent[i + 2])
+        if loss_kind != HS:  # hierarchical softmax's rows are a path's, not a word's
+            prefetch_row(syn1, sent[i + 2])
 
 
 @njit(inline="always", **JIT)
@@ -259,6 +245,38 @@ def _gave_up(n_targets, totals):
         totals[STATUS] = GAVE_UP
         return True
     return False
+
+
+@njit(inline="always", **JIT)
+def _gather(sent, i, first, stop, context):
+    """context[:m] = the window's words sent[first:stop] but the centre i; returns m."""
+    m = 0
+    for j in range(first, stop):
+        if j != i:
+            context[m] = sent[j]
+            m += 1
+    return m
+
+
+@njit(inline="always", **JIT)
+def _skipgram_hs_window(syn0, syn1, o, context, m, tables, alpha, scratch, totals, trace,
+                        trace_alpha, loss_every):
+    """The window's pairs (context[j], o), j < m, in runs of distinct inputs (hs_window)."""
+    rows, signs, runs = scratch[1], scratch[2], scratch[8:]
+    _, nt = fill_targets(HS, o, 0, 0, tables[1], tables[2], tables[3], tables[4],
+                         tables[5], rows, signs, syn1, scratch[7], 0)
+    a = 0
+    while a < m:
+        b = distinct_run(context, a, m)
+        t0 = int(totals[2])
+        for j in range(a, b):
+            _record(trace, trace_alpha, t0 + j - a, o, context, j, 1, rows, 0, alpha)
+        loss, counted = hs_run(syn0, syn1, context, a, b, rows, signs, nt, alpha, runs, t0,
+                               loss_every)
+        totals[0] += loss
+        totals[1] += counted
+        totals[2] += b - a
+        a = b
 
 
 @njit(**JIT)
@@ -274,17 +292,22 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     """
     model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
                                                settings[3], settings[6])
-    sent, rows, signs, g, H, E, context, ring = scratch
+    sent, rows, signs, g, H, E, context, ring = scratch[:8]
     _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
     n_neg = K if loss_kind == NEG else 0
     for i in range(n):
         if control[0] != 0:  # a stop asked for meanwhile, by another thread
             totals[STATUS] = STOPPED
             return state
-        _prefetch_ahead(syn0, syn1, sent, i, n, window)
+        _prefetch_ahead(loss_kind, syn0, syn1, sent, i, n, window)
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
         totals[4] += 1
+        if model == SKIPGRAM and loss_kind == HS:
+            m = _gather(sent, i, first, stop, context)
+            _skipgram_hs_window(syn0, syn1, sent[i], context, m, tables, alpha, scratch,
+                                totals, trace, trace_alpha, loss_every)
+            continue
         if model == SKIPGRAM:
             for j in range(first, stop):
                 if j == i:
@@ -302,11 +325,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
                 totals[1] += want
                 totals[2] += 1
         else:
-            m = 0
-            for j in range(first, stop):
-                if j != i:
-                    context[m] = sent[j]
-                    m += 1
+            m = _gather(sent, i, first, stop, context)
             if m == 0:
                 continue
             turn = int(totals[2]) % NEG_AHEAD
@@ -354,11 +373,19 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
     scratch = (np.empty(longest, np.int32), np.empty(width, np.int64), np.empty(width),
                np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
                np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
-               np.empty((NEG_AHEAD, K), np.int64))
+               np.empty((NEG_AHEAD, K), np.int64)) + _run_scratch(window, tables[4], syn0)
     totals = np.zeros(6)
     _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals,
                              control), tables, scratch, seed)
     return totals
+
+
+@njit(inline="always", **JIT)
+def _run_scratch(window, points, syn0):
+    """hs_run's scratch: D, C (2 window, L), G (2 window, 2 window), Eb (2 window, d)."""
+    m, dtype = 2 * window, syn0.dtype
+    return (np.empty((m, points.shape[1]), dtype), np.empty((m, points.shape[1]), dtype),
+            np.empty((m, m), dtype), np.empty((m, syn0.shape[1]), dtype))
 
 
 @njit(**JIT)

@@ -1,0 +1,100 @@
+"""Skip-gram + hierarchical softmax: the pairs of one window in one sweep of the path.
+
+Every pair of a skip-gram window has the same target, the centre word o, so
+the same n rows u_k of U (o's Huffman path; s_k = +-1 its branches). Pair by
+pair, each of those rows is read and written 2b times per window, and the
+rows at the top of the tree, on every path, are written by every pair of
+every thread. Here a run of pairs whose inputs h_j = v_{c_j} are distinct
+words is done in one sweep, with the same result as its pairs one after the
+other (equal in exact arithmetic; the tests prove it to rounding): pair j
+sees u_k moved by the pairs before it,
+
+    u_k^(j) = u_k + sum_{j'<j} c_j'k h_j'        c_jk = alpha s_k sigma(-z_jk)
+    z_jk    = s_k (h_j . u_k + sum_{j'<j} c_j'k (h_j' . h_j))
+    E_j     = sum_k c_jk u_k^(j)
+            = sum_k c_jk u_k + sum_{j'<j} (sum_k c_jk c_j'k) h_j'
+
+and then v_{c_j} += E_j (-alpha dJ/dv_c of the pair), u_k += sum_j c_jk h_j.
+Each path row is read once for the scores and once for the update; the m
+inputs and their Gram matrix G_j'j = h_j' . h_j stay in the first-level cache.
+A word twice in a window ends the run: its second pair reads the v_c its
+first pair moved.
+"""
+
+from numba import njit
+
+from w2v.training.kernel_args import JIT
+from w2v.training.rowops import axpy, dot, sigma_minus
+
+
+@njit(inline="always", **JIT)
+def distinct_run(context, a, m):
+    """The end b of the run context[a:b]: b = m, or the first word seen earlier in it."""
+    for b in range(a + 1, m):
+        for j in range(a, b):
+            if context[j] == context[b]:
+                return b
+    return m
+
+
+@njit(inline="always", **JIT)
+def _scores(syn0, syn1, context, a, m, rows, n, D, G):
+    """D[j, k] = h_{a+j} . u_k and G[j', j] = h_{a+j'} . h_{a+j} (j' < j), before the run."""
+    for k in range(n):
+        for j in range(m):
+            D[j, k] = dot(syn0, context[a + j], syn1, rows[k])
+    for j in range(m):
+        for jp in range(j):
+            G[jp, j] = dot(syn0, context[a + jp], syn0, context[a + j])
+
+
+@njit(inline="always", **JIT)
+def _coefficients(signs, n, m, alpha, D, G, C, t0, loss_every):
+    """C[j, k] = c_jk, pair by pair; returns (loss of the pairs t0 + j with
+    (t0 + j) % loss_every == 0, their number)."""
+    one = D.dtype.type(1)
+    loss, counted = 0.0, 0
+    for j in range(m):
+        want = loss_every > 0 and (t0 + j) % loss_every == 0
+        for k in range(n):
+            x = D[j, k]
+            for jp in range(j):
+                x += C[jp, k] * G[jp, j]
+            s = D.dtype.type(signs[k])
+            sig, J = sigma_minus(s * x, one, want)
+            loss += J
+            C[j, k] = alpha * s * sig
+        counted += want
+    return loss, counted
+
+
+@njit(inline="always", **JIT)
+def hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every):
+    """The skip-gram pairs (context[a..b-1], o) in order, o's path rows[:n], signs[:n].
+
+    context[a:b] must be distinct words (``distinct_run``). scratch: (D, C
+    (2 window, L), G (2 window, 2 window), Eb (2 window, d)) of the vectors'
+    dtype, L the longest path. t0: the index of the run's first pair among the
+    job's. Returns (loss sum of the pairs t with t % loss_every == 0, their number).
+    """
+    D, C, G, Eb = scratch
+    m = b - a
+    _scores(syn0, syn1, context, a, m, rows, n, D, G)
+    loss, counted = _coefficients(signs, n, m, alpha, D, G, C, t0, loss_every)
+    for j in range(m):
+        for i in range(Eb.shape[1]):
+            Eb[j, i] = 0
+    for k in range(n):          # E_j from u_k before the run, then u_k moves
+        for j in range(m):
+            axpy(C[j, k], syn1, rows[k], Eb, j)
+        for j in range(m):
+            axpy(C[j, k], syn0, context[a + j], syn1, rows[k])
+    for j in range(m):          # the u_k moved by the pairs before j
+        for jp in range(j):
+            f = D.dtype.type(0)
+            for k in range(n):
+                f += C[j, k] * C[jp, k]
+            axpy(f, syn0, context[a + jp], Eb, j)
+    for j in range(m):
+        axpy(syn0.dtype.type(1), Eb, j, syn0, context[a + j])
+    return loss, counted

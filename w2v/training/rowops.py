@@ -1,0 +1,38 @@
+"""Row operations of the training kernels: dot, axpy, and sigma(-z) without overflow.
+
+Rows are read by index (A[i, k]), never as views: see w2v.training.kernels.
+Inlined into the kernels; fastmath's reassociation lets LLVM vectorise the loops.
+"""
+
+import math
+
+from numba import njit
+
+from w2v.training.kernel_args import JIT
+
+
+@njit(inline="always", **JIT)
+def dot(A, i, B, j):
+    """A[i] . B[j]."""
+    f = A.dtype.type(0)
+    for k in range(A.shape[1]):
+        f += A[i, k] * B[j, k]
+    return f
+
+
+@njit(inline="always", **JIT)
+def axpy(a, X, i, Y, j):
+    """Y[j] += a * X[i]."""
+    for k in range(X.shape[1]):
+        Y[j, k] += a * X[i, k]
+
+
+@njit(inline="always", **JIT)
+def sigma_minus(z, one, want_loss):
+    """(sigma(-z), -log sigma(z) if want_loss else 0); one: 1 in z's dtype.
+
+    Both from e = exp(-|z|) <= 1: no overflow at any z.
+    """
+    e = math.exp(-abs(z))
+    s = (e if z >= 0 else one) / (one + e)
+    return s, (max(-z, 0.0) + math.log1p(e) if want_loss else 0.0)
