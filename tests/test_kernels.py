@@ -141,13 +141,16 @@ def test_pair_step_equals_numpy_float32(model, inputs, loss):
 # ---- whole jobs -----------------------------------------------------------------
 
 def job(model, loss, ids, starts, vectors, tables, window=3, K=4, alpha=(0.03, 1e-6),
-        seed=7, trace_rows=100000, loss_every=1):
-    """Run kernels.train_job in place; returns (totals, trace, trace_alpha)."""
+        seed=7, trace_rows=100000, loss_every=1, sweep=0):
+    """Run kernels.train_job in place; returns (totals, trace, trace_alpha).
+
+    sweep 1: skip-gram + hs a window at a time (w2v.training.hs_window)."""
     V = vectors.shape[0] // 2
     trace = np.full((trace_rows, 2 + 2 * window + K), -1, np.int64)
     trace_alpha = np.zeros(trace_rows)
     settings = np.array([kernels.SKIPGRAM if model == "skipgram" else kernels.CBOW,
-                         LOSSES[loss][0], window, K, 0, len(starts) - 1, loss_every], np.int64)
+                         LOSSES[loss][0], window, K, 0, len(starts) - 1, loss_every, sweep],
+                        np.int64)
     totals = kernels.train_job(settings, vectors[:V], vectors[V:], ids, starts, tables,
                                np.array(alpha), kernels.job_seed(seed, 0),
                                np.zeros(1, np.int64), trace, trace_alpha)
@@ -163,9 +166,9 @@ def small_corpus(V=12, n=600, seed=3):
     return ids, starts, counts
 
 
-@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("loss,sweep", [(loss, 0) for loss in sorted(LOSSES)] + [("hs", 1)])
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
-def test_job_equals_its_pairs_replayed_through_numpy(model, loss):
+def test_job_equals_its_pairs_replayed_through_numpy(model, loss, sweep):
     ids, starts, counts = small_corpus()
     V, K, window = len(counts), 4, 3
     vectors, _, _ = setup(V=V, d=6, seed=2)
@@ -173,7 +176,8 @@ def test_job_equals_its_pairs_replayed_through_numpy(model, loss):
     tables = sampling_tables(keep_probabilities(counts, 0.05),
                              negative_cum_table(counts, 0.75), tree, V)
     trained = vectors.copy()
-    totals, trace, trace_alpha = job(model, loss, ids, starts, trained, tables, window, K)
+    totals, trace, trace_alpha = job(model, loss, ids, starts, trained, tables, window, K,
+                                     sweep=sweep)
     pairs = int(totals[2])
     assert 0 < pairs <= len(trace) and totals[3] < len(ids)   # subsampling dropped words
     replayed, J_sum = vectors.copy(), 0.0

@@ -34,7 +34,7 @@ KERNELS = aot.Kernels(
     "_training_kernels", "w2v.training.kernels", ROOT,
     sources=[os.path.join(HERE, name) for name in (
         "kernels.py", "kernel_args.py", "rng.py", "borrow.py", "prefetch.py", "rowops.py",
-        "hs_window.py", "compiled.py")],
+        "hs_window.py", "simd.py", "trace.py", "compiled.py")],
     folders=[os.path.join(HERE, "__pycache__"), _user_cache()],
     flags={"release_gil": True, "target_cpu": "host"},
     announce=None)  # pipeline.load_kernels says it (need_building)

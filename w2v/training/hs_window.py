@@ -25,6 +25,8 @@ from numba import njit
 
 from w2v.training.kernel_args import JIT
 from w2v.training.rowops import axpy, dot, sigma_minus
+from w2v.training.simd import combine_rows
+from w2v.training.trace import record
 
 
 @njit(inline="always", **JIT)
@@ -49,21 +51,23 @@ def _scores(syn0, syn1, context, a, m, rows, n, D, G):
 
 
 @njit(inline="always", **JIT)
-def _coefficients(signs, n, m, alpha, D, G, C, t0, loss_every):
-    """C[j, k] = c_jk, pair by pair; returns (loss of the pairs t0 + j with
-    (t0 + j) % loss_every == 0, their number)."""
-    one = D.dtype.type(1)
+def _coefficients(signs, n, m, alpha, D, G, C, CT, t0, loss_every):
+    """C[j L + k] = CT[k M + j] = c_jk (L, M: D's columns and rows), pair by pair.
+
+    Returns (loss of the pairs t0 + j with (t0 + j) % loss_every == 0, their number).
+    """
+    one, L, M = D.dtype.type(1), D.shape[1], D.shape[0]
     loss, counted = 0.0, 0
     for j in range(m):
         want = loss_every > 0 and (t0 + j) % loss_every == 0
         for k in range(n):
             x = D[j, k]
             for jp in range(j):
-                x += C[jp, k] * G[jp, j]
+                x += CT[k * M + jp] * G[jp, j]
             s = D.dtype.type(signs[k])
             sig, J = sigma_minus(s * x, one, want)
             loss += J
-            C[j, k] = alpha * s * sig
+            C[j * L + k] = CT[k * M + j] = alpha * s * sig
         counted += want
     return loss, counted
 
@@ -72,29 +76,50 @@ def _coefficients(signs, n, m, alpha, D, G, C, t0, loss_every):
 def hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every):
     """The skip-gram pairs (context[a..b-1], o) in order, o's path rows[:n], signs[:n].
 
-    context[a:b] must be distinct words (``distinct_run``). scratch: (D, C
-    (2 window, L), G (2 window, 2 window), Eb (2 window, d)) of the vectors'
-    dtype, L the longest path. t0: the index of the run's first pair among the
-    job's. Returns (loss sum of the pairs t with t % loss_every == 0, their number).
+    context[a:b] must be distinct words (``distinct_run``). scratch (the
+    vectors' dtype; M = 2 window, L the longest path): D (M, L), C and CT
+    (M L,), G (M, M), Eb (M, d), F (M,). t0: the index of the run's first
+    pair among the job's. Returns (loss sum of the pairs t with
+    t % loss_every == 0, their number).
     """
-    D, C, G, Eb = scratch
-    m = b - a
+    D, C, CT, G, Eb, F = scratch
+    m, L, M = b - a, D.shape[1], D.shape[0]
     _scores(syn0, syn1, context, a, m, rows, n, D, G)
-    loss, counted = _coefficients(signs, n, m, alpha, D, G, C, t0, loss_every)
-    for j in range(m):
+    loss, counted = _coefficients(signs, n, m, alpha, D, G, C, CT, t0, loss_every)
+    for j in range(m):          # E_j = sum_k c_jk u_k + sum_{j'<j} (c_j . c_j') h_j'
         for i in range(Eb.shape[1]):
             Eb[j, i] = 0
-    for k in range(n):          # E_j from u_k before the run, then u_k moves
-        for j in range(m):
-            axpy(C[j, k], syn1, rows[k], Eb, j)
-        for j in range(m):
-            axpy(C[j, k], syn0, context[a + j], syn1, rows[k])
-    for j in range(m):          # the u_k moved by the pairs before j
+        combine_rows(C, j * L, syn1, rows, 0, n, Eb, j)
         for jp in range(j):
             f = D.dtype.type(0)
             for k in range(n):
-                f += C[j, k] * C[jp, k]
-            axpy(f, syn0, context[a + jp], Eb, j)
+                f += C[j * L + k] * C[jp * L + k]
+            F[jp] = f
+        combine_rows(F, 0, syn0, context, a, j, Eb, j)
+    for k in range(n):          # u_k += sum_j c_jk h_j
+        combine_rows(CT, k * M, syn0, context, a, m, syn1, rows[k])
     for j in range(m):
         axpy(syn0.dtype.type(1), Eb, j, syn0, context[a + j])
     return loss, counted
+
+
+@njit(inline="always", **JIT)
+def window_pairs(syn0, syn1, o, context, m, rows, signs, n, alpha, scratch, totals, trace,
+                 trace_alpha, loss_every):
+    """The window's pairs (context[j], o), j < m, in runs of distinct inputs (hs_run).
+
+    Counts them in totals (loss sum, pairs in it, pairs) and the trace, as
+    w2v.training.kernels.train_piece does pair by pair.
+    """
+    a = 0
+    while a < m:
+        b = distinct_run(context, a, m)
+        t0 = int(totals[2])
+        for j in range(a, b):
+            record(trace, trace_alpha, t0 + j - a, o, context, j, 1, rows, 0, alpha)
+        loss, counted = hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0,
+                               loss_every)
+        totals[0] += loss
+        totals[1] += counted
+        totals[2] += b - a
+        a = b

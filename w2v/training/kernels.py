@@ -43,13 +43,15 @@ from w2v.training.borrow import borrow
 from w2v.training.kernel_args import (  # noqa: F401 (re-exported for the tests)
     ALIAS_TABLE_SIGNATURE, CBOW, DTYPES, FINISHED, GAVE_UP, HS, MAX_REDRAWS, NEG, NEG_AHEAD,
     SKIPGRAM, SOFTMAX, STATUS, STOPPED, train_job_signature)
-from w2v.training.hs_window import distinct_run, hs_run
+from w2v.training.hs_window import window_pairs
 from w2v.training.prefetch import prefetch_row
 from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,  # noqa: F401
                               rand_unit)
 from w2v.training.rowops import axpy as _axpy
 from w2v.training.rowops import dot as _dot
 from w2v.training.rowops import sigma_minus
+from w2v.training.simd import combine_rows
+from w2v.training.trace import record
 
 # A damaged cache file of these kernels is compiled again, with one line saying so.
 kernel_cache.guard()
@@ -89,8 +91,7 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
         sig, J = sigma_minus(g[k], one, want_loss)     # in the vectors' precision
         loss += J                                      # -log sigma(z)
         g[k] = alpha * H.dtype.type(signs[k]) * sig    # dJ/dz = -sigma(-z)
-    for k in range(n):
-        _axpy(g[k], syn1, rows[k], E, 0)
+    combine_rows(g, 0, syn1, rows, 0, n, E, 0)        # E += sum_k g_k u_k, one pass
     for k in range(n):
         _axpy(g[k], H, hi, syn1, rows[k])
     return loss
@@ -216,20 +217,6 @@ def fill_ring(ring, state, accept, alias):
 
 
 @njit(inline="always", **JIT)
-def _record(trace, trace_alpha, t, o, inputs, first, m, rows, n_neg, alpha):
-    """Row t of a job's trace: [o, m, inputs[first:first + m] (2 window slots), negatives]."""
-    if t >= trace.shape[0]:
-        return
-    trace[t, 0] = o
-    trace[t, 1] = m
-    for j in range(m):
-        trace[t, 2 + j] = inputs[first + j]
-    for k in range(n_neg):
-        trace[t, trace.shape[1] - n_neg + k] = rows[1 + k]
-    trace_alpha[t] = alpha
-
-
-@njit(inline="always", **JIT)
 def _prefetch_ahead(loss_kind, syn0, syn1, sent, i, n, window):
     """Prefetch the rows needed two centre words on: a new context v_w, and u_o."""
     if i + window + 2 < n:
@@ -258,27 +245,6 @@ def _gather(sent, i, first, stop, context):
     return m
 
 
-@njit(inline="always", **JIT)
-def _skipgram_hs_window(syn0, syn1, o, context, m, tables, alpha, scratch, totals, trace,
-                        trace_alpha, loss_every):
-    """The window's pairs (context[j], o), j < m, in runs of distinct inputs (hs_window)."""
-    rows, signs, runs = scratch[1], scratch[2], scratch[8:]
-    _, nt = fill_targets(HS, o, 0, 0, tables[1], tables[2], tables[3], tables[4],
-                         tables[5], rows, signs, syn1, scratch[7], 0)
-    a = 0
-    while a < m:
-        b = distinct_run(context, a, m)
-        t0 = int(totals[2])
-        for j in range(a, b):
-            _record(trace, trace_alpha, t0 + j - a, o, context, j, 1, rows, 0, alpha)
-        loss, counted = hs_run(syn0, syn1, context, a, b, rows, signs, nt, alpha, runs, t0,
-                               loss_every)
-        totals[0] += loss
-        totals[1] += counted
-        totals[2] += b - a
-        a = b
-
-
 @njit(**JIT)
 def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, trace,
                 trace_alpha, control):
@@ -292,6 +258,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     """
     model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
                                                settings[3], settings[6])
+    sweep = settings.shape[0] > 7 and settings[7] != 0
     sent, rows, signs, g, H, E, context, ring = scratch[:8]
     _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
     n_neg = K if loss_kind == NEG else 0
@@ -303,10 +270,12 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
         totals[4] += 1
-        if model == SKIPGRAM and loss_kind == HS:
-            m = _gather(sent, i, first, stop, context)
-            _skipgram_hs_window(syn0, syn1, sent[i], context, m, tables, alpha, scratch,
-                                totals, trace, trace_alpha, loss_every)
+        if model == SKIPGRAM and loss_kind == HS and sweep:
+            _, nt = fill_targets(HS, sent[i], 0, 0, accept, alias, codes, points, lengths,
+                                 rows, signs, syn1, ring, 0)
+            window_pairs(syn0, syn1, sent[i], context, _gather(sent, i, first, stop, context),
+                         rows, signs, nt, alpha, scratch[8:], totals, trace, trace_alpha,
+                         loss_every)
             continue
         if model == SKIPGRAM:
             for j in range(first, stop):
@@ -318,7 +287,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
                 if _gave_up(nt, totals):
                     return state
                 want = loss_every > 0 and int(totals[2]) % loss_every == 0
-                _record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
+                record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
                         n_neg, alpha)
                 totals[0] += skipgram_pair(loss_kind, syn0, syn1, sent[j], sent[i], rows,
                                            signs, nt, alpha, E, g, want)
@@ -334,7 +303,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
             if _gave_up(nt, totals):
                 return state
             want = loss_every > 0 and int(totals[2]) % loss_every == 0
-            _record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
+            record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
                     alpha)
             totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs,
                                    nt, alpha, H, E, g, want)
@@ -348,7 +317,9 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
               trace_alpha):
     """Train on pieces lo..hi-1 of the encoded corpus (ids, starts), in place.
 
-    settings -- int64 [model, loss, window, K, lo, hi, loss_every]
+    settings -- int64 [model, loss, window, K, lo, hi, loss_every, sweep]: sweep 1
+              takes skip-gram + hs a window at a time (w2v.training.hs_window:
+              fewer writes to the rows all threads share; 0 when one thread runs)
     syn0, syn1 -- the input and output vectors (float32 or float64), updated in place
     tables -- (keep float64 (V,), accept float32 (V,), alias int32 (V,),
               codes uint8 (V, L), points int32 (V, L), lengths int32 (V,))
@@ -382,10 +353,10 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
 
 @njit(inline="always", **JIT)
 def _run_scratch(window, points, syn0):
-    """hs_run's scratch: D, C (2 window, L), G (2 window, 2 window), Eb (2 window, d)."""
-    m, dtype = 2 * window, syn0.dtype
-    return (np.empty((m, points.shape[1]), dtype), np.empty((m, points.shape[1]), dtype),
-            np.empty((m, m), dtype), np.empty((m, syn0.shape[1]), dtype))
+    """hs_run's scratch: D (M, L), C, CT (M L), G (M, M), Eb (M, d), F (M): M = 2 window."""
+    m, L, dtype = 2 * window, points.shape[1], syn0.dtype
+    return (np.empty((m, L), dtype), np.empty(m * L, dtype), np.empty(m * L, dtype),
+            np.empty((m, m), dtype), np.empty((m, syn0.shape[1]), dtype), np.empty(m, dtype))
 
 
 @njit(**JIT)

@@ -9,22 +9,19 @@ import math
 from numba import njit
 
 from w2v.training.kernel_args import JIT
+from w2v.training.simd import axpy_rows, dot_rows
 
 
 @njit(inline="always", **JIT)
 def dot(A, i, B, j):
     """A[i] . B[j]."""
-    f = A.dtype.type(0)
-    for k in range(A.shape[1]):
-        f += A[i, k] * B[j, k]
-    return f
+    return dot_rows(A, i, B, j)
 
 
 @njit(inline="always", **JIT)
 def axpy(a, X, i, Y, j):
     """Y[j] += a * X[i]."""
-    for k in range(X.shape[1]):
-        Y[j, k] += a * X[i, k]
+    axpy_rows(a, X, i, Y, j)
 
 
 @njit(inline="always", **JIT)

@@ -128,3 +128,59 @@ def axpy_rows(typingctx, alpha, X, i, Y, j):
         return context.get_dummy_value()
 
     return types.void(alpha, X, i, Y, j), codegen
+
+
+def _element(context, builder, vector_type, vector, index):
+    """vector[index] of a 1-D array, as its value type."""
+    ary = context.make_array(vector_type)(context, builder, vector)
+    return builder.load(builder.gep(ary.data, [index]))
+
+
+@intrinsic
+def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
+    """Y[j] += sum_{t < count} coefs[c0 + t] X[rows[r0 + t]], in one pass over Y[j].
+
+    Taken one axpy after another, each would read the row the previous one
+    wrote; here each vector of Y[j] is read once, summed over the t in a
+    register, and written once. coefs: 1-D of X's dtype; rows: 1-D integers.
+    """
+    if not (_rows_ok(X, Y) and isinstance(coefs, types.Array) and coefs.ndim == 1 and
+            coefs.dtype == X.dtype and isinstance(rows, types.Array) and rows.ndim == 1 and
+            isinstance(rows.dtype, types.Integer) and
+            all(isinstance(v, types.Integer) for v in (c0, r0, count, j))):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ct, _, xt, rt, _, _, yt, jt = sig.args
+        intp = cgutils.intp_t
+        c0, r0, count = (context.cast(builder, args[k], sig.args[k], types.intp)
+                         for k in (1, 4, 5))
+        y, n = _row(context, builder, yt, args[6], jt, args[7])
+        vec = _Vectors(builder, y.type.pointee)
+        full, step = vec.split(n)
+
+        def term(t):  # (coefs[c0 + t], pointer to X[rows[r0 + t], 0])
+            c = _element(context, builder, ct, args[0], builder.add(c0, t))
+            r = _element(context, builder, rt, args[3], builder.add(r0, t))
+            x, _ = _row(context, builder, xt, args[2], rt.dtype, r)
+            return c, x
+
+        for start, stop, stride, width in ((intp(0), full, step, vec), (full, n, intp(1), None)):
+            with cgutils.for_range_slice(builder, start, stop, stride) as (k, _):
+                acc = cgutils.alloca_once_value(
+                    builder, vec.load(y, k) if width else builder.load(builder.gep(y, [k])))
+                with cgutils.for_range(builder, count) as loop:
+                    c, x = term(loop.index)
+                    if width:
+                        value = vec.fma(vec.splat(c), vec.load(x, k), builder.load(acc))
+                    else:
+                        value = builder.fadd(builder.load(acc), builder.fmul(
+                            c, builder.load(builder.gep(x, [k]))))
+                    builder.store(value, acc)
+                if width:
+                    vec.store(builder.load(acc), y, k)
+                else:
+                    builder.store(builder.load(acc), builder.gep(y, [k]))
+        return context.get_dummy_value()
+
+    return types.void(coefs, c0, X, rows, r0, count, Y, j), codegen

@@ -155,7 +155,8 @@ def warm_up(dtype=np.float32, say=None):
     V, d = 4, 2
     vectors = np.zeros((2 * V, d), dtype)
     tables = sampling_tables(np.ones(V), np.arange(1, V + 1, dtype=np.uint32), None, V)
-    compiled.train_job(np.array([kernel_args.SKIPGRAM, kernel_args.NEG, 1, 1, 0, 1, 1], np.int64),
+    compiled.train_job(np.array([kernel_args.SKIPGRAM, kernel_args.NEG, 1, 1, 0, 1, 1, 0],
+                                np.int64),
                        vectors[:V], vectors[V:], np.arange(V, dtype=np.int32),
                        np.array([0, V], np.int64), tables, np.array([0.0, 0.0]),
                        kernel_args.job_seed(0, 0), np.zeros(1, np.int64),
@@ -180,8 +181,10 @@ class Trainer:
         self.s = settings
         self.corpus, self.tables = corpus, tables
         V = vectors.shape[0] // 2
-        scratch = need_bytes((2 * settings.window + (kernel_args.NEG_AHEAD + 2) *
-                              (settings.negative + 1), np.int64), (V, np.float64))
+        M, L = 2 * settings.window, tables[4].shape[1]      # hs_window's run scratch too
+        scratch = need_bytes((M + (kernel_args.NEG_AHEAD + 2) * (settings.negative + 1),
+                              np.int64), (V + M * (3 * L + M + 1 + vectors.shape[1]),
+                                          np.float64))
         check_memory(training_need(V, vectors.shape[1], vectors.dtype) - vectors.nbytes +
                      settings.workers * scratch,
                      "the training copies of the vectors (%s x %s) and %d workers' scratch"
@@ -217,7 +220,8 @@ class Trainer:
         s = self.s
         j = job % self.jobs_per_epoch
         settings = np.array([MODELS[s.model], LOSSES[s.loss], s.window, s.negative,
-                             self.bounds[j], self.bounds[j + 1], LOSS_EVERY], np.int64)
+                             self.bounds[j], self.bounds[j + 1], LOSS_EVERY,
+                             int(s.workers > 1)], np.int64)
         per_word = (s.alpha - s.min_alpha) / self.total_words
         alphas = np.array([self.alpha(self.words_done(job)), per_word])
         return (settings, self.syn0, self.syn1, self.corpus.ids, self.starts,

@@ -1,0 +1,84 @@
+"""w2v.training.hs_window: a window's skip-gram + hs pairs in one sweep equal them one by one.
+
+The sweep computes pair j's scores from the rows before the run plus the
+changes of the pairs before j (hs_window's docstring). Against the kernel's
+own pair step (proven equal to word2vec.py's gradients in test_kernels.py),
+taken pair after pair on a copy, it must give the same vectors and losses.
+"""
+
+import numpy as np
+import pytest
+from numba import njit
+
+from w2v.training import kernels
+from w2v.training.hs_window import distinct_run, hs_run
+
+
+@njit
+def _distinct_run(context, a, m):
+    return distinct_run(context, a, m)
+
+
+@njit
+def _sweep(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every):
+    return hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every)
+
+
+def _scratch(M, L, d, dtype):
+    return (np.empty((M, L), dtype), np.empty(M * L, dtype), np.empty(M * L, dtype),
+            np.empty((M, M), dtype), np.empty((M, d), dtype), np.empty(M, dtype))
+
+
+def _setup(dtype, seed=0, V=9, d=20, n=6):
+    rng = np.random.default_rng(seed)
+    syn0 = rng.standard_normal((V, d)).astype(dtype)
+    syn1 = (0.5 * rng.standard_normal((V, d))).astype(dtype)
+    rows = rng.permutation(V - 1)[:n].astype(np.int64)      # a path: distinct inner nodes
+    signs = rng.choice([-1.0, 1.0], size=n)
+    return syn0, syn1, rows, signs
+
+
+def _pair_by_pair(syn0, syn1, context, a, b, rows, signs, n, alpha):
+    """The same pairs through kernels.skipgram_pair, in order; returns their losses."""
+    d, losses = syn0.shape[1], []
+    E, g = np.zeros((1, d), syn0.dtype), np.zeros(n, syn0.dtype)
+    for j in range(a, b):
+        losses.append(kernels.skipgram_pair(kernels.HS, syn0, syn1, context[j], 0, rows,
+                                            signs, n, alpha, E, g, True))
+    return losses
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize("a,b", [(0, 1), (0, 6), (2, 5)])
+def test_sweep_equals_the_pairs_one_by_one(dtype, tol, a, b):
+    syn0, syn1, rows, signs = _setup(dtype)
+    context = np.array([3, 0, 7, 5, 1, 8], np.int64)
+    n, alpha = len(rows), 0.1
+    want0, want1 = syn0.copy(), syn1.copy()
+    losses = _pair_by_pair(want0, want1, context, a, b, rows, signs, n, alpha)
+    got0, got1 = syn0.copy(), syn1.copy()
+    loss, counted = _sweep(got0, got1, context, a, b, rows, signs, n, alpha,
+                           _scratch(6, 8, syn0.shape[1], dtype), 0, 1)
+    np.testing.assert_allclose(got0, want0, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got1, want1, rtol=tol, atol=tol)
+    assert not np.allclose(got1, syn1)                 # the path rows did move
+    assert counted == b - a and abs(loss - sum(losses)) <= tol * max(1.0, sum(losses))
+
+
+def test_sweep_counts_the_loss_of_every_kth_pair_only():
+    syn0, syn1, rows, signs = _setup(np.float64, seed=1)
+    context = np.array([3, 0, 7, 5, 1, 8], np.int64)
+    losses = _pair_by_pair(syn0.copy(), syn1.copy(), context, 0, 6, rows, signs, len(rows),
+                           0.1)
+    loss, counted = _sweep(syn0, syn1, context, 0, 6, rows, signs, len(rows), 0.1,
+                           _scratch(6, 8, syn0.shape[1], np.float64), 5, 3)
+    assert counted == 2                              # pairs 6 and 9 of the job: j = 1, 4
+    assert abs(loss - (losses[1] + losses[4])) <= 1e-12 * loss
+
+
+def test_a_run_ends_where_a_word_comes_again():
+    context = np.array([4, 2, 9, 2, 4, 7], np.int64)
+    assert _distinct_run(context, 0, 6) == 3         # 2 again at 3
+    assert _distinct_run(context, 3, 6) == 6         # 2, 4, 7
+    assert _distinct_run(context, 0, 1) == 1
+    assert _distinct_run(np.array([5, 5], np.int64), 0, 2) == 1
