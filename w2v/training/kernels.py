@@ -20,6 +20,12 @@ is computed from the vectors as they were before the pair, so the new rows
 equal x - alpha * dJ/dx of the NumPy functions in word2vec.py (the tests
 prove it), even when a negative is drawn twice. The sigmoid is exact.
 
+The row operations (dot, axpy, a sum of axpys) are w2v.training.simd's, in
+64-byte vectors. With two or more workers, skip-gram + hierarchical softmax
+takes a window's pairs in one sweep of the centre's path (w2v.training.hs_window),
+with the same result as pair by pair: the rows at the top of the tree, which
+every pair of every thread writes, are then written once per window.
+
 Rows are read by index, never as views, and the job loop works on borrowed
 arrays (``borrow``): numba would otherwise count a reference, an atomic
 increment and decrement, every time it makes a view or inlined code receives
