@@ -1,8 +1,10 @@
 """w2v.training.simd's row operations against NumPy, at every length around a vector's.
 
-The intrinsics step through a row one 64-byte vector at a time and finish
-the rest number by number: lengths below, at and past one vector (16 float32,
-8 float64), and the trainer's usual 100 and 300, must all give NumPy's values.
+The intrinsics step through a row in 64-byte vectors (two at a time for the
+dot product) and finish the rest in one vector of each smaller power-of-two
+width it needs: every length up to 5, lengths around one and two vectors
+(16 and 32 float32, 8 and 16 float64), and the trainer's usual 100 and 300
+must all give NumPy's values.
 """
 
 import numpy as np
@@ -11,7 +13,7 @@ from numba import njit
 
 from w2v.training.simd import axpy_rows, combine_rows, dot_rows
 
-LENGTHS = [1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 300]
+LENGTHS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 47, 100, 300]
 
 
 @njit

@@ -1,13 +1,15 @@
-"""``dot_rows`` and ``axpy_rows``: a row operation in explicit vectors of 64 bytes.
+"""``dot_rows``, ``axpy_rows``, ``combine_rows``: row operations in explicit vectors.
 
 The kernels' time goes to three operations on rows of d numbers: a dot
 product and two axpy (y += a x). Written as numba loops, LLVM vectorises
 them four registers at a time and finishes with an epilogue loop and a
 scalar loop: at d = 100 that is one pass of 64 numbers, then 36 in small
 steps, which cost more than the 64 (the profile says so). These intrinsics
-emit the loop themselves: steps of one 64-byte vector (16 float32 or 8
-float64; LLVM splits it where registers are narrower), then at most 15
-numbers one by one. The dot product sums its lanes pairwise at the end.
+emit the loop themselves in vectors of 64 bytes (16 float32 or 8 float64;
+LLVM splits them where registers are narrower), then the rest of the row in
+at most one vector of each smaller power-of-two width (at d = 100: 6 x 16,
+then one 4). The dot product keeps two sums, so that consecutive steps do
+not wait for each other, and sums the lanes pairwise at the end.
 Rows are given as (matrix, row index), C-ordered 2-D, of one dtype.
 """
 
@@ -36,12 +38,12 @@ def _row(context, builder, matrix_type, matrix, row_type, row):
 
 
 class _Vectors:
-    """The vector type of a row's element type, and loads, stores and FMA in it."""
+    """Vectors of `lanes` numbers of type elem: loads, stores, FMA, splat and sum."""
 
-    def __init__(self, builder, elem):
+    def __init__(self, builder, elem, lanes=None):
         self.builder, self.elem = builder, elem
         self.size = 4 if isinstance(elem, ir.FloatType) else 8    # float32, float64
-        self.lanes = VECTOR_BYTES // self.size
+        self.lanes = lanes or VECTOR_BYTES // self.size
         self.type = ir.VectorType(elem, self.lanes)
         name = "llvm.fma.v%d%s" % (self.lanes, "f32" if self.size == 4 else "f64")
         self.fma_fn = cgutils.get_or_insert_function(
@@ -76,10 +78,25 @@ class _Vectors:
             v = b.fadd(low, high)
         return b.extract_element(v, i32(0))
 
-    def split(self, n):
-        """(the end of the whole vectors in a row of n, the step)."""
-        step = cgutils.intp_t(self.lanes)
-        return self.builder.mul(self.builder.sdiv(n, step), step), step
+
+def _over_row(builder, elem, n, vectors_per_step, step_body, piece_body):
+    """Code for a row of n: step_body(k) for k = 0, S, 2S ... while a step fits
+    (S = vectors_per_step 64-byte vectors), then piece_body(vec, k) once for
+    each power-of-two width w < S the rest has (rest & w), widest first;
+    vec: the _Vectors of width w, k: the piece's first index."""
+    intp = cgutils.intp_t
+    lanes = VECTOR_BYTES // (4 if isinstance(elem, ir.FloatType) else 8)
+    step = lanes * vectors_per_step
+    full = builder.and_(n, intp(-step))
+    with cgutils.for_range_slice(builder, intp(0), full, intp(step)) as (k, _):
+        step_body(k)
+    rest, width = builder.sub(n, full), step // 2
+    while width >= 1:
+        has = builder.icmp_unsigned("!=", builder.and_(rest, intp(width)), intp(0))
+        with builder.if_then(has):
+            piece_body(_Vectors(builder, elem, width),
+                       builder.add(full, builder.and_(rest, intp(-2 * width))))
+        width //= 2
 
 
 @intrinsic
@@ -92,15 +109,22 @@ def dot_rows(typingctx, A, i, B, j):
         a, n = _row(context, builder, sig.args[0], args[0], sig.args[1], args[1])
         b, _ = _row(context, builder, sig.args[2], args[2], sig.args[3], args[3])
         vec = _Vectors(builder, a.type.pointee)
-        full, step = vec.split(n)
-        acc = cgutils.alloca_once_value(builder, ir.Constant(vec.type, None))
-        with cgutils.for_range_slice(builder, cgutils.intp_t(0), full, step) as (k, _):
-            builder.store(vec.fma(vec.load(a, k), vec.load(b, k), builder.load(acc)), acc)
-        total = cgutils.alloca_once_value(builder, vec.total(builder.load(acc)))
-        with cgutils.for_range_slice(builder, full, n, cgutils.intp_t(1)) as (k, _):
-            x = builder.fmul(builder.load(builder.gep(a, [k])), builder.load(builder.gep(b, [k])))
-            builder.store(builder.fadd(builder.load(total), x), total)
-        return builder.load(total)
+        zero = ir.Constant(vec.type, None)
+        sums = [cgutils.alloca_once_value(builder, zero) for _ in range(2)]
+        rest = cgutils.alloca_once_value(builder, ir.Constant(vec.elem, 0))
+
+        def step(k):
+            for s, acc in enumerate(sums):
+                at = builder.add(k, cgutils.intp_t(s * vec.lanes))
+                builder.store(vec.fma(vec.load(a, at), vec.load(b, at), builder.load(acc)), acc)
+
+        def piece(part, k):
+            products = builder.fmul(part.load(a, k), part.load(b, k))
+            builder.store(builder.fadd(builder.load(rest), part.total(products)), rest)
+
+        _over_row(builder, vec.elem, n, 2, step, piece)
+        both = builder.fadd(builder.load(sums[0]), builder.load(sums[1]))
+        return builder.fadd(vec.total(both), builder.load(rest))
 
     return A.dtype(A, i, B, j), codegen
 
@@ -116,15 +140,12 @@ def axpy_rows(typingctx, alpha, X, i, Y, j):
         x, n = _row(context, builder, sig.args[1], args[1], sig.args[2], args[2])
         y, _ = _row(context, builder, sig.args[3], args[3], sig.args[4], args[4])
         a = context.cast(builder, args[0], sig.args[0], sig.args[1].dtype)
-        vec = _Vectors(builder, x.type.pointee)
-        full, step = vec.split(n)
-        spread = vec.splat(a)
-        with cgutils.for_range_slice(builder, cgutils.intp_t(0), full, step) as (k, _):
-            vec.store(vec.fma(spread, vec.load(x, k), vec.load(y, k)), y, k)
-        with cgutils.for_range_slice(builder, full, n, cgutils.intp_t(1)) as (k, _):
-            yk = builder.gep(y, [k])
-            xa = builder.fmul(a, builder.load(builder.gep(x, [k])))
-            builder.store(builder.fadd(builder.load(yk), xa), yk)
+
+        def piece(vec, k):
+            vec.store(vec.fma(vec.splat(a), vec.load(x, k), vec.load(y, k)), y, k)
+
+        whole = _Vectors(builder, x.type.pointee)
+        _over_row(builder, whole.elem, n, 1, lambda k: piece(whole, k), piece)
         return context.get_dummy_value()
 
     return types.void(alpha, X, i, Y, j), codegen
@@ -152,12 +173,9 @@ def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
 
     def codegen(context, builder, sig, args):
         ct, _, xt, rt, _, _, yt, jt = sig.args
-        intp = cgutils.intp_t
         c0, r0, count = (context.cast(builder, args[k], sig.args[k], types.intp)
                          for k in (1, 4, 5))
         y, n = _row(context, builder, yt, args[6], jt, args[7])
-        vec = _Vectors(builder, y.type.pointee)
-        full, step = vec.split(n)
 
         def term(t):  # (coefs[c0 + t], pointer to X[rows[r0 + t], 0])
             c = _element(context, builder, ct, args[0], builder.add(c0, t))
@@ -165,22 +183,15 @@ def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
             x, _ = _row(context, builder, xt, args[2], rt.dtype, r)
             return c, x
 
-        for start, stop, stride, width in ((intp(0), full, step, vec), (full, n, intp(1), None)):
-            with cgutils.for_range_slice(builder, start, stop, stride) as (k, _):
-                acc = cgutils.alloca_once_value(
-                    builder, vec.load(y, k) if width else builder.load(builder.gep(y, [k])))
-                with cgutils.for_range(builder, count) as loop:
-                    c, x = term(loop.index)
-                    if width:
-                        value = vec.fma(vec.splat(c), vec.load(x, k), builder.load(acc))
-                    else:
-                        value = builder.fadd(builder.load(acc), builder.fmul(
-                            c, builder.load(builder.gep(x, [k]))))
-                    builder.store(value, acc)
-                if width:
-                    vec.store(builder.load(acc), y, k)
-                else:
-                    builder.store(builder.load(acc), builder.gep(y, [k]))
+        def piece(vec, k):
+            acc = cgutils.alloca_once_value(builder, vec.load(y, k))
+            with cgutils.for_range(builder, count) as loop:
+                c, x = term(loop.index)
+                builder.store(vec.fma(vec.splat(c), vec.load(x, k), builder.load(acc)), acc)
+            vec.store(builder.load(acc), y, k)
+
+        whole = _Vectors(builder, y.type.pointee)
+        _over_row(builder, whole.elem, n, 1, lambda k: piece(whole, k), piece)
         return context.get_dummy_value()
 
     return types.void(coefs, c0, X, rows, r0, count, Y, j), codegen
