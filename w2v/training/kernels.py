@@ -252,15 +252,26 @@ def _gather(sent, i, first, stop, context):
 
 
 @njit(**JIT)
+def _sweep(syn0, syn1, sent, i, first, stop, tables, scratch, alpha, totals, trace,
+           trace_alpha, loss_every):
+    """Skip-gram + hs: the pairs of sent[i]'s window in one sweep of its path."""
+    _, accept, alias, codes, points, lengths = tables
+    rows, signs, context, ring = scratch[1], scratch[2], scratch[6], scratch[7]
+    _, n = fill_targets(HS, sent[i], 0, 0, accept, alias, codes, points, lengths, rows,
+                        signs, syn1, ring, 0)
+    window_pairs(syn0, syn1, sent[i], context, _gather(sent, i, first, stop, context), rows,
+                 signs, n, alpha, scratch[8:], totals, trace, trace_alpha, loss_every)
+
+
+@njit(**JIT)
 def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, trace,
                 trace_alpha, control):
     """Train on the n subsampled words scratch[0][:n] of one piece; returns the state.
 
-    totals (float64 (6,)) accumulates: loss sum, pairs in it, pairs, words
-    kept, centre words seen; the loss is computed for every loss_every-th
-    pair (so a job with a pair has a loss). It stops early, setting
-    totals[STATUS], when control[0] becomes non-zero (checked at every
-    centre word) or when a negative cannot be drawn (``fill_targets``).
+    totals (float64 (6,)) accumulates: loss sum, pairs in it, pairs, words kept,
+    centre words seen; the loss is computed for every loss_every-th pair (so a
+    job with a pair has a loss). It stops early (totals[STATUS]) once control[0]
+    is non-zero (read at every centre word) or a negative cannot be drawn.
     """
     model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
                                                settings[3], settings[6])
@@ -277,11 +288,8 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
         totals[4] += 1
         if model == SKIPGRAM and loss_kind == HS and sweep:
-            _, nt = fill_targets(HS, sent[i], 0, 0, accept, alias, codes, points, lengths,
-                                 rows, signs, syn1, ring, 0)
-            window_pairs(syn0, syn1, sent[i], context, _gather(sent, i, first, stop, context),
-                         rows, signs, nt, alpha, scratch[8:], totals, trace, trace_alpha,
-                         loss_every)
+            _sweep(syn0, syn1, sent, i, first, stop, tables, scratch, alpha, totals, trace,
+                   trace_alpha, loss_every)
             continue
         if model == SKIPGRAM:
             for j in range(first, stop):
