@@ -19,6 +19,7 @@ from numba.extending import intrinsic
 
 ir = cgutils.ir
 VECTOR_BYTES = 64
+COMBINE_STEP = 4  # 64-byte vectors per step of combine_rows
 
 
 def _rows_ok(*matrices):
@@ -190,8 +191,13 @@ def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
                 builder.store(vec.fma(vec.splat(c), vec.load(x, k), builder.load(acc)), acc)
             vec.store(builder.load(acc), y, k)
 
-        whole = _Vectors(builder, y.type.pointee)
-        _over_row(builder, whole.elem, n, 1, lambda k: piece(whole, k), piece)
+        # Each vector's sum over t is a chain of dependent FMAs: a step of
+        # COMBINE_STEP vectors keeps that many chains (times the registers
+        # each splits into) going at once, and reads each term's coefficient
+        # and row index once for all of them.
+        elem = y.type.pointee
+        whole = _Vectors(builder, elem, COMBINE_STEP * _Vectors(builder, elem).lanes)
+        _over_row(builder, elem, n, COMBINE_STEP, lambda k: piece(whole, k), piece)
         return context.get_dummy_value()
 
     return types.void(coefs, c0, X, rows, r0, count, Y, j), codegen
