@@ -15,6 +15,9 @@ NEG_AHEAD = 4
 # row (word2vec.MAX_REDRAWS's bound, ~5 ms): beyond it the distribution has no
 # other word to offer, and the job stops with GAVE_UP in its totals.
 MAX_REDRAWS = 10 ** 6
+# With two or more workers, each job trains its own copies of this many rows
+# of each matrix, the ones every thread writes (w2v.training.hot_rows).
+HOT_ROWS = 1024
 # totals[STATUS] of a job: how it ended.
 STATUS, FINISHED, STOPPED, GAVE_UP = 5, 0.0, 1.0, 2.0
 

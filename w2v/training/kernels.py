@@ -24,7 +24,10 @@ The row operations (dot, axpy, a sum of axpys) are w2v.training.simd's, in
 64-byte vectors. With two or more workers, skip-gram + hierarchical softmax
 takes a window's pairs in one sweep of the centre's path (w2v.training.hs_window),
 with the same result as pair by pair: the rows at the top of the tree, which
-every pair of every thread writes, are then written once per window.
+every pair of every thread writes, are then written once per window. With two
+or more workers each job also trains its own copies of the rows all threads
+write most, added back at its end (w2v.training.hot_rows). Subsampling and the
+targets (negatives, Huffman paths) are w2v.training.targets'.
 
 Rows are read by index, never as views, and the job loop works on borrowed
 arrays (``borrow``): numba would otherwise count a reference, an atomic
@@ -49,10 +52,13 @@ from w2v.training.borrow import borrow
 from w2v.training.kernel_args import (  # noqa: F401 (re-exported for the tests)
     ALIAS_TABLE_SIGNATURE, CBOW, DTYPES, FINISHED, GAVE_UP, HS, MAX_REDRAWS, NEG, NEG_AHEAD,
     SKIPGRAM, SOFTMAX, STATUS, STOPPED, train_job_signature)
+from w2v.training.hot_rows import (give_back, hot_settings, input_row, output_row,
+                                   private_targets, take_rows)
 from w2v.training.hs_window import window_pairs
 from w2v.training.prefetch import prefetch_row
 from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,  # noqa: F401
                               rand_unit)
+from w2v.training.targets import fill_ring, fill_targets, subsample  # noqa: F401
 from w2v.training.rowops import axpy as _axpy
 from w2v.training.rowops import dot as _dot
 from w2v.training.rowops import sigma_minus
@@ -61,23 +67,6 @@ from w2v.training.trace import record
 
 # A damaged cache file of these kernels is compiled again, with one line saying so.
 kernel_cache.guard()
-
-
-@njit(**JIT)
-def subsample(ids, keep, out, state):
-    """Copy into ``out`` the words of ``ids`` kept with probability keep[w].
-
-    Returns (new state, number kept). A word with keep[w] >= 1 costs no draw.
-    """
-    n = 0
-    for w in ids:
-        if keep[w] < 1.0:
-            state, u = rand_unit(state)
-            if u >= keep[w]:
-                continue
-        out[n] = w
-        n += 1
-    return state, n
 
 
 @njit(inline="always", **JIT)
@@ -176,59 +165,12 @@ def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E,
 
 
 @njit(inline="always", **JIT)
-def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, rows,
-                 signs, syn1, ring, turn):
-    """Rows and signs of target o's output step; returns (state, number of rows).
-
-    Negative sampling takes the K negatives drawn NEG_AHEAD pairs ago from
-    the alias table (accept, alias), row ``turn`` of ``ring`` (NEG_AHEAD, K),
-    each redrawn while it equals o (as word2vec.getNegativeSamples does, at
-    most MAX_REDRAWS times: then the number of rows returned is -1),
-    and draws the K of a later pair in their place (their rows prefetched).
-    Hierarchical softmax copies o's path (codes, points, lengths: HuffmanTree's).
-    """
-    if loss_kind == NEG:
-        rows[0] = o
-        signs[0] = 1.0
-        for k in range(1, K + 1):
-            w = ring[turn, k - 1]
-            redraws = 0
-            while w == o:
-                if redraws == MAX_REDRAWS:
-                    return state, -1
-                state, w = draw_word(state, accept, alias)
-                redraws += 1
-            rows[k] = w
-            signs[k] = -1.0
-            state, later = draw_word(state, accept, alias)
-            ring[turn, k - 1] = later
-            prefetch_row(syn1, later)
-        return state, K + 1
-    if loss_kind == HS:
-        n = lengths[o]
-        for j in range(n):
-            rows[j] = points[o, j]
-            signs[j] = 1.0 - 2.0 * codes[o, j]
-        return state, n
-    return state, 0
-
-
-@njit(inline="always", **JIT)
-def fill_ring(ring, state, accept, alias):
-    """Draw every negative of ``ring`` (a job's first NEG_AHEAD pairs'); returns the state."""
-    for t in range(ring.shape[0]):
-        for k in range(ring.shape[1]):
-            state, ring[t, k] = draw_word(state, accept, alias)
-    return state
-
-
-@njit(inline="always", **JIT)
-def _prefetch_ahead(loss_kind, syn0, syn1, sent, i, n, window):
+def _prefetch_ahead(loss_kind, syn0, syn1, sent, i, n, window, hot):
     """Prefetch the rows needed two centre words on: a new context v_w, and u_o."""
     if i + window + 2 < n:
-        prefetch_row(syn0, sent[i + window + 2])
+        prefetch_row(syn0, input_row(sent[i + window + 2], hot))
         if loss_kind != HS:  # hierarchical softmax's rows are a path's, not a word's
-            prefetch_row(syn1, sent[i + 2])
+            prefetch_row(syn1, output_row(sent[i + 2], hot))
 
 
 @njit(inline="always", **JIT)
@@ -241,88 +183,120 @@ def _gave_up(n_targets, totals):
 
 
 @njit(inline="always", **JIT)
-def _gather(sent, i, first, stop, context):
-    """context[:m] = the window's words sent[first:stop] but the centre i; returns m."""
+def _gather(sent, i, first, stop, context, hot):
+    """context[:m] = the syn0 rows of the window's words sent[first:stop] but the
+    centre i; returns m."""
     m = 0
     for j in range(first, stop):
         if j != i:
-            context[m] = sent[j]
+            context[m] = input_row(sent[j], hot)
             m += 1
     return m
 
 
+@njit(inline="always", **JIT)
+def _targets(loss_kind, K, o, state, syn1, tables, scratch, totals, hot):
+    """fill_targets for target o from this pair's row of the negatives' ring,
+    the rows then made private where hot; returns (state, rows)."""
+    _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
+    rows, signs, ring = scratch[1], scratch[2], scratch[7]
+    turn = int(totals[2]) % NEG_AHEAD
+    state, nt = fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths,
+                             rows, signs, syn1, ring, turn)
+    private_targets(rows, nt, hot)
+    return state, nt
+
+
 @njit(**JIT)
 def _sweep(syn0, syn1, sent, i, first, stop, tables, scratch, alpha, totals, trace,
-           trace_alpha, loss_every):
+           trace_alpha, loss_every, hot):
     """Skip-gram + hs: the pairs of sent[i]'s window in one sweep of its path."""
-    _, accept, alias, codes, points, lengths = tables
-    rows, signs, context, ring = scratch[1], scratch[2], scratch[6], scratch[7]
-    _, n = fill_targets(HS, sent[i], 0, 0, accept, alias, codes, points, lengths, rows,
-                        signs, syn1, ring, 0)
-    window_pairs(syn0, syn1, sent[i], context, _gather(sent, i, first, stop, context), rows,
-                 signs, n, alpha, scratch[8:], totals, trace, trace_alpha, loss_every)
+    rows, signs, context = scratch[1], scratch[2], scratch[6]
+    _, n = _targets(HS, 0, sent[i], 0, syn1, tables, scratch, totals, hot)
+    for k in range(n - 1, -1, -1):  # the path's rows at once, not one miss after another
+        prefetch_row(syn1, rows[k])
+    window_pairs(syn0, syn1, sent[i], context, _gather(sent, i, first, stop, context, hot),
+                 rows, signs, n, alpha, scratch[8:], totals, trace, trace_alpha, loss_every)
+
+
+@njit(inline="always", **JIT)
+def _skipgram_centre(settings, syn0, syn1, i, first, stop, tables, alpha, state, scratch,
+                     totals, trace, trace_alpha, hot):
+    """The skip-gram pairs (sent[j], sent[i]) of the window sent[first:stop], one by one."""
+    loss_kind, K, loss_every = settings[1], settings[3], settings[6]
+    sent, rows, signs, g, E = scratch[0], scratch[1], scratch[2], scratch[3], scratch[5]
+    for j in range(first, stop):
+        if j == i:
+            continue
+        state, nt = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, totals, hot)
+        if _gave_up(nt, totals):
+            return state
+        want = loss_every > 0 and int(totals[2]) % loss_every == 0
+        record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
+               K if loss_kind == NEG else 0, alpha)
+        totals[0] += skipgram_pair(loss_kind, syn0, syn1, input_row(sent[j], hot), sent[i],
+                                   rows, signs, nt, alpha, E, g, want)
+        totals[1] += want
+        totals[2] += 1
+    return state
+
+
+@njit(inline="always", **JIT)
+def _cbow_centre(settings, syn0, syn1, i, first, stop, tables, alpha, state, scratch,
+                 totals, trace, trace_alpha, hot):
+    """The CBOW pair (the window sent[first:stop] but i, sent[i])."""
+    loss_kind, K, loss_every = settings[1], settings[3], settings[6]
+    sent, rows, signs, g, H, E, context = scratch[:7]
+    m = _gather(sent, i, first, stop, context, hot)
+    if m == 0:
+        return state
+    state, nt = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, totals, hot)
+    if _gave_up(nt, totals):
+        return state
+    want = loss_every > 0 and int(totals[2]) % loss_every == 0
+    record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows,
+           K if loss_kind == NEG else 0, alpha)
+    totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs, nt,
+                           alpha, H, E, g, want)
+    totals[1] += want
+    totals[2] += 1
+    return state
 
 
 @njit(**JIT)
 def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, trace,
-                trace_alpha, control):
+                trace_alpha, control, hot):
     """Train on the n subsampled words scratch[0][:n] of one piece; returns the state.
 
     totals (float64 (6,)) accumulates: loss sum, pairs in it, pairs, words kept,
     centre words seen; the loss is computed for every loss_every-th pair (so a
     job with a pair has a loss). It stops early (totals[STATUS]) once control[0]
     is non-zero (read at every centre word) or a negative cannot be drawn.
+    hot: w2v.training.hot_rows's (which rows are this job's own).
     """
-    model, loss_kind, window, K, loss_every = (settings[0], settings[1], settings[2],
-                                               settings[3], settings[6])
-    sweep = settings.shape[0] > 7 and settings[7] != 0
-    sent, rows, signs, g, H, E, context, ring = scratch[:8]
-    _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
-    n_neg = K if loss_kind == NEG else 0
+    model, loss_kind, window = settings[0], settings[1], settings[2]
+    sweep = model == SKIPGRAM and loss_kind == HS and settings.shape[0] > 7 and \
+        settings[7] != 0
+    sent = scratch[0]
     for i in range(n):
         if control[0] != 0:  # a stop asked for meanwhile, by another thread
             totals[STATUS] = STOPPED
             return state
-        _prefetch_ahead(loss_kind, syn0, syn1, sent, i, n, window)
+        _prefetch_ahead(loss_kind, syn0, syn1, sent, i, n, window, hot)
         state, r = rand_below(state, window)            # b = r + 1, uniform in 1..window
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
         totals[4] += 1
-        if model == SKIPGRAM and loss_kind == HS and sweep:
+        if sweep:
             _sweep(syn0, syn1, sent, i, first, stop, tables, scratch, alpha, totals, trace,
-                   trace_alpha, loss_every)
-            continue
-        if model == SKIPGRAM:
-            for j in range(first, stop):
-                if j == i:
-                    continue
-                turn = int(totals[2]) % NEG_AHEAD  # the ring's row of this pair
-                state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
-                                         points, lengths, rows, signs, syn1, ring, turn)
-                if _gave_up(nt, totals):
-                    return state
-                want = loss_every > 0 and int(totals[2]) % loss_every == 0
-                record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
-                        n_neg, alpha)
-                totals[0] += skipgram_pair(loss_kind, syn0, syn1, sent[j], sent[i], rows,
-                                           signs, nt, alpha, E, g, want)
-                totals[1] += want
-                totals[2] += 1
+                   trace_alpha, settings[6], hot)
+        elif model == SKIPGRAM:
+            state = _skipgram_centre(settings, syn0, syn1, i, first, stop, tables, alpha,
+                                     state, scratch, totals, trace, trace_alpha, hot)
         else:
-            m = _gather(sent, i, first, stop, context)
-            if m == 0:
-                continue
-            turn = int(totals[2]) % NEG_AHEAD
-            state, nt = fill_targets(loss_kind, sent[i], K, state, accept, alias, codes,
-                                     points, lengths, rows, signs, syn1, ring, turn)
-            if _gave_up(nt, totals):
-                return state
-            want = loss_every > 0 and int(totals[2]) % loss_every == 0
-            record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows, n_neg,
-                    alpha)
-            totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs,
-                                   nt, alpha, H, E, g, want)
-            totals[1] += want
-            totals[2] += 1
+            state = _cbow_centre(settings, syn0, syn1, i, first, stop, tables, alpha, state,
+                                 scratch, totals, trace, trace_alpha, hot)
+        if totals[STATUS] == GAVE_UP:
+            return state
     return state
 
 
@@ -331,10 +305,14 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
               trace_alpha):
     """Train on pieces lo..hi-1 of the encoded corpus (ids, starts), in place.
 
-    settings -- int64 [model, loss, window, K, lo, hi, loss_every, sweep]: sweep 1
-              takes skip-gram + hs a window at a time (w2v.training.hs_window:
-              fewer writes to the rows all threads share; 0 when one thread runs)
-    syn0, syn1 -- the input and output vectors (float32 or float64), updated in place
+    settings -- int64 [model, loss, window, K, lo, hi, loss_every, sweep, N, base0,
+              base1] (the last four optional): sweep 1 takes skip-gram + hs a
+              window at a time (w2v.training.hs_window: fewer writes to the rows
+              all threads share; 0 when one thread runs); N > 0: the job trains
+              its own copies of N rows of each matrix, at rows base0 and base1 on
+              (w2v.training.hot_rows; 0 when one thread runs)
+    syn0, syn1 -- the input and output vectors (float32 or float64), updated in
+              place: V rows each (tables' V), then any private rows
     tables -- (keep float64 (V,), accept float32 (V,), alias int32 (V,),
               codes uint8 (V, L), points int32 (V, L), lengths int32 (V,))
     alphas -- float64 [alpha at the job's first word, its decrease per word];
@@ -354,14 +332,17 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
     for p in range(lo, hi):
         longest = max(longest, starts[p + 1] - starts[p])
     width = max(K + 1, tables[3].shape[1])
-    rows_g = syn1.shape[0] if settings[1] == SOFTMAX else width
+    rows_g = syn1.shape[0] if settings[1] == SOFTMAX else width   # no private rows then
     scratch = (np.empty(longest, np.int32), np.empty(width, np.int64), np.empty(width),
                np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
                np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
                np.empty((NEG_AHEAD, K), np.int64)) + _run_scratch(window, tables[4], syn0)
     totals = np.zeros(6)
+    hot = hot_settings(settings, settings[1], tables[0].shape[0])
+    start0, start1 = take_rows(syn0, syn1, hot)
     _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals,
-                             control), tables, scratch, seed)
+                             control), tables, scratch, seed, hot)
+    give_back(syn0, syn1, hot, start0, start1)
     return totals
 
 
@@ -374,7 +355,7 @@ def _run_scratch(window, points, syn0):
 
 
 @njit(**JIT)
-def _train_pieces(settings, arrays, tables, scratch, state):
+def _train_pieces(settings, arrays, tables, scratch, state, hot):
     """train_job's loop, on borrowed arrays: train_job keeps them alive meanwhile."""
     syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals, control = borrow(arrays)
     tables, scratch = borrow(tables), borrow(scratch)
@@ -386,7 +367,7 @@ def _train_pieces(settings, arrays, tables, scratch, state):
         state, n = subsample(ids[a:b], tables[0], scratch[0], state)
         totals[3] += n
         state = train_piece(settings, syn0, syn1, n, tables, alphas[0] - alphas[1] * done,
-                            state, scratch, totals, trace, trace_alpha, control)
+                            state, scratch, totals, trace, trace_alpha, control, hot)
         if totals[STATUS] != FINISHED:
             return
         done += b - a

@@ -12,7 +12,8 @@ last (word2vec C's and gensim's schedule).
 
 Worker threads run the jobs at the same time on one shared float32 array,
 without locks (Hogwild, as word2vec C and gensim do): the kernel releases the
-GIL. With one worker the jobs run one after the other in order, so a run is
+GIL; each job trains its own copies of the rows they all write most, added
+back at its end (w2v.training.hot_rows). With one worker the jobs run one after the other in order, so a run is
 reproducible bit for bit, and so is a run resumed from a checkpoint: a
 checkpoint is taken between jobs, with no job running, and holds the vectors
 and the number of jobs done; everything else follows from those.
@@ -20,6 +21,8 @@ and the number of jobs done; everything else follows from those.
 
 import dataclasses
 import hashlib
+import itertools
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
@@ -122,8 +125,9 @@ def init_vectors(V, d, seed, dtype=np.float32):
     return vectors
 
 
-def cache_aligned(vectors, line=64):
-    """A copy of ``vectors`` whose rows start on cache lines: zero columns pad each row.
+def cache_aligned(vectors, line=64, extra_rows=0):
+    """A copy of ``vectors`` whose rows start on cache lines: zero columns pad each
+    row, and ``extra_rows`` zero rows follow.
 
     Two threads writing neighbouring rows that share a cache line slow each
     other down (false sharing); hierarchical softmax writes the rows of the
@@ -134,10 +138,11 @@ def cache_aligned(vectors, line=64):
     rows, d = vectors.shape
     item = vectors.dtype.itemsize
     width = -(-d * item // line) * line // item
-    buffer = np.zeros(rows * width + line // item, dtype=vectors.dtype)
+    total = rows + extra_rows
+    buffer = np.zeros(total * width + line // item, dtype=vectors.dtype)
     start = (-buffer.ctypes.data % line) // item
-    storage = buffer[start:start + rows * width].reshape(rows, width)
-    storage[:, :d] = vectors
+    storage = buffer[start:start + total * width].reshape(total, width)
+    storage[:rows, :d] = vectors
     return storage
 
 
@@ -173,7 +178,8 @@ class Trainer:
 
     settings -- Settings; corpus -- an EncodedCorpus; tables -- ``sampling_tables``
     ``trainer.vectors`` is the (2V, d) array being trained (a view of
-    cache-aligned storage, ``cache_aligned``). Jobs (and pieces) are of
+    cache-aligned storage, ``cache_aligned``, which also holds each worker's
+    own hot rows past the 2V). Jobs (and pieces) are of
     ``job_words`` words: a costly setting runs short jobs, so a stop comes soon.
     """
 
@@ -181,18 +187,25 @@ class Trainer:
         self.s = settings
         self.corpus, self.tables = corpus, tables
         V = vectors.shape[0] // 2
+        # Two or more workers: each has 2 hot_rows rows of its own past the 2V
+        # (w2v.training.hot_rows); none with one worker or the full softmax.
+        self.hot_rows = 0 if settings.workers < 2 or settings.loss == "softmax" else \
+            min(kernel_args.HOT_ROWS, V - 1)
         M, L = 2 * settings.window, tables[4].shape[1]      # hs_window's run scratch too
         scratch = need_bytes((M + (kernel_args.NEG_AHEAD + 2) * (settings.negative + 1),
                               np.int64), (V + M * (3 * L + M + 1 + vectors.shape[1]),
-                                          np.float64))
+                                          np.float64),
+                              ((2 * self.hot_rows, vectors.shape[1] + 16), np.float64))
         check_memory(training_need(V, vectors.shape[1], vectors.dtype) - vectors.nbytes +
                      settings.workers * scratch,
                      "the training copies of the vectors (%s x %s) and %d workers' scratch"
                      % ("{:,}".format(2 * V), "{:,}".format(vectors.shape[1]),
                         settings.workers), "lower --dim, --window, --negative or --workers")
-        storage = cache_aligned(vectors)
-        self.vectors = storage[:, :vectors.shape[1]]     # (2V, d): what the run trains
-        self.syn0, self.syn1 = storage[:V], storage[V:]
+        self.storage = cache_aligned(vectors,
+                                     extra_rows=2 * settings.workers * self.hot_rows)
+        self.vectors = self.storage[:2 * V, :vectors.shape[1]]  # (2V, d): what is trained
+        self.syn0, self.syn1 = self.storage[:V], self.storage[V:2 * V]
+        self.slots = (threading.local(), itertools.count())   # a thread's own rows: run
         self.job_words = job_words(settings, V)
         self.starts = split_pieces(corpus.starts, self.job_words)
         self.bounds = plan_jobs(self.starts, self.job_words)
@@ -215,23 +228,32 @@ class Trainer:
         s = self.s
         return s.alpha - (s.alpha - s.min_alpha) * min(words / self.total_words, 1.0)
 
-    def job_arguments(self, job, trace=None):
-        """The arguments of ``kernels.train_job`` for job ``job`` of the run."""
+    def job_arguments(self, job, trace=None, slot=None):
+        """The arguments of ``kernels.train_job`` for job ``job`` of the run, on
+        worker ``slot``'s own hot rows (none when tracing)."""
         s = self.s
         j = job % self.jobs_per_epoch
+        syn0, syn1, hot = self.syn0, self.syn1, [0, 0, 0]
+        if self.hot_rows and slot is not None and trace is None:
+            N, V = self.hot_rows, len(self.syn0)
+            syn0, syn1 = self.storage, self.storage[V:]
+            hot = [N, 2 * V + slot * N, V + (s.workers + slot) * N]
         settings = np.array([MODELS[s.model], LOSSES[s.loss], s.window, s.negative,
                              self.bounds[j], self.bounds[j + 1], LOSS_EVERY,
-                             int(s.workers > 1)], np.int64)
+                             int(s.workers > 1)] + hot, np.int64)
         per_word = (s.alpha - s.min_alpha) / self.total_words
         alphas = np.array([self.alpha(self.words_done(job)), per_word])
-        return (settings, self.syn0, self.syn1, self.corpus.ids, self.starts,
+        return (settings, syn0, syn1, self.corpus.ids, self.starts,
                 self.tables, alphas, kernel_args.job_seed(s.seed, job), self.control) + \
             (trace or self.empty_trace)
 
     def run_job(self, job):
         """Train job ``job``: float64 [loss sum, pairs in it, pairs, words kept, centres,
         status] (``kernels.train_job``)."""
-        return compiled.train_job(*self.job_arguments(job))
+        local, taken = self.slots
+        if not hasattr(local, "slot"):
+            local.slot = next(taken)   # atomic under the GIL
+        return compiled.train_job(*self.job_arguments(job, slot=local.slot))
 
     def run(self, first_job, on_result, pause_wanted, on_pause):
         """Run jobs first_job.. to the end on ``workers`` threads.
@@ -246,6 +268,7 @@ class Trainer:
         Returns the number of jobs done.
         """
         job, pending, progressed = first_job, deque(), True
+        self.slots = (threading.local(), itertools.count())   # this pool's threads: 0, 1, ...
         pool = ThreadPoolExecutor(max_workers=self.s.workers)
         try:
             while job < self.total_jobs or pending:
