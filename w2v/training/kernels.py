@@ -58,11 +58,11 @@ from w2v.training.hs_window import window_pairs
 from w2v.training.prefetch import prefetch_row
 from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,  # noqa: F401
                               rand_unit)
-from w2v.training.targets import fill_ring, fill_targets, subsample  # noqa: F401
 from w2v.training.rowops import axpy as _axpy
 from w2v.training.rowops import dot as _dot
 from w2v.training.rowops import sigma_minus
 from w2v.training.simd import combine_rows
+from w2v.training.targets import fill_ring, fill_targets, subsample  # noqa: F401
 from w2v.training.trace import record
 
 # A damaged cache file of these kernels is compiled again, with one line saying so.
