@@ -13,8 +13,9 @@ last (word2vec C's and gensim's schedule).
 Worker threads run the jobs at the same time on one shared float32 array,
 without locks (Hogwild, as word2vec C and gensim do): the kernel releases the
 GIL; each job trains its own copies of the rows they all write most, added
-back at its end (w2v.training.hot_rows). With one worker the jobs run one after the other in order, so a run is
-reproducible bit for bit, and so is a run resumed from a checkpoint: a
+back at its end (w2v.training.hot_rows). With one worker the jobs run one
+after the other in order, so a run is reproducible bit for bit, and so is a
+run resumed from a checkpoint: a
 checkpoint is taken between jobs, with no job running, and holds the vectors
 and the number of jobs done; everything else follows from those.
 """
