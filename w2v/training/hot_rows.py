@@ -33,11 +33,11 @@ NO_HOT_ROWS = (0, 0, 0, -1)
 
 
 @njit(inline="always", **JIT)
-def hot_settings(settings, loss_kind, V):
+def hot_settings(settings, V):
     """``hot`` from settings[8:11] = [N, base0, base1] (shorter settings: none)."""
     if settings.shape[0] < 11 or settings[8] <= 0:
         return NO_HOT_ROWS
-    return settings[8], settings[9], settings[10], V - 2 if loss_kind == HS else -1
+    return settings[8], settings[9], settings[10], V - 2 if settings[1] == HS else -1
 
 
 @njit(inline="always", **JIT)

@@ -338,7 +338,7 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
                np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
                np.empty((NEG_AHEAD, K), np.int64)) + _run_scratch(window, tables[4], syn0)
     totals = np.zeros(6)
-    hot = hot_settings(settings, settings[1], tables[0].shape[0])
+    hot = hot_settings(settings, tables[0].shape[0])
     start0, start1 = take_rows(syn0, syn1, hot)
     _train_pieces(settings, (syn0, syn1, ids, starts, alphas, trace, trace_alpha, totals,
                              control), tables, scratch, seed, hot)

@@ -38,13 +38,18 @@ def _row(context, builder, matrix_type, matrix, row_type, row):
     return builder.bitcast(start, elem.as_pointer()), builder.extract_value(ary.shape, 1)
 
 
+def _lanes(elem):
+    """Numbers of type elem (float32 or float64) in a 64-byte vector."""
+    return VECTOR_BYTES // (4 if isinstance(elem, ir.FloatType) else 8)
+
+
 class _Vectors:
     """Vectors of `lanes` numbers of type elem: loads, stores, FMA, splat and sum."""
 
     def __init__(self, builder, elem, lanes=None):
         self.builder, self.elem = builder, elem
         self.size = 4 if isinstance(elem, ir.FloatType) else 8    # float32, float64
-        self.lanes = lanes or VECTOR_BYTES // self.size
+        self.lanes = lanes or _lanes(elem)
         self.type = ir.VectorType(elem, self.lanes)
         name = "llvm.fma.v%d%s" % (self.lanes, "f32" if self.size == 4 else "f64")
         self.fma_fn = cgutils.get_or_insert_function(
@@ -86,8 +91,7 @@ def _over_row(builder, elem, n, vectors_per_step, step_body, piece_body):
     each power-of-two width w < S the rest has (rest & w), widest first;
     vec: the _Vectors of width w, k: the piece's first index."""
     intp = cgutils.intp_t
-    lanes = VECTOR_BYTES // (4 if isinstance(elem, ir.FloatType) else 8)
-    step = lanes * vectors_per_step
+    step = _lanes(elem) * vectors_per_step
     full = builder.and_(n, intp(-step))
     with cgutils.for_range_slice(builder, intp(0), full, intp(step)) as (k, _):
         step_body(k)
@@ -196,7 +200,7 @@ def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
         # each splits into) going at once, and reads each term's coefficient
         # and row index once for all of them.
         elem = y.type.pointee
-        whole = _Vectors(builder, elem, COMBINE_STEP * _Vectors(builder, elem).lanes)
+        whole = _Vectors(builder, elem, COMBINE_STEP * _lanes(elem))
         _over_row(builder, elem, n, COMBINE_STEP, lambda k: piece(whole, k), piece)
         return context.get_dummy_value()
 

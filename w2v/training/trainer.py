@@ -196,7 +196,8 @@ class Trainer:
         scratch = need_bytes((M + (kernel_args.NEG_AHEAD + 2) * (settings.negative + 1),
                               np.int64), (V + M * (3 * L + M + 1 + vectors.shape[1]),
                                           np.float64),
-                              ((2 * self.hot_rows, vectors.shape[1] + 16), np.float64))
+                              # its own rows and a job's copy of them, padded
+                              ((4 * self.hot_rows, vectors.shape[1] + 16), vectors.dtype))
         check_memory(training_need(V, vectors.shape[1], vectors.dtype) - vectors.nbytes +
                      settings.workers * scratch,
                      "the training copies of the vectors (%s x %s) and %d workers' scratch"
@@ -206,7 +207,7 @@ class Trainer:
                                      extra_rows=2 * settings.workers * self.hot_rows)
         self.vectors = self.storage[:2 * V, :vectors.shape[1]]  # (2V, d): what is trained
         self.syn0, self.syn1 = self.storage[:V], self.storage[V:2 * V]
-        self.slots = (threading.local(), itertools.count())   # a thread's own rows: run
+        self.slots = _slots()   # which worker a thread is: where its own rows are
         self.job_words = job_words(settings, V)
         self.starts = split_pieces(corpus.starts, self.job_words)
         self.bounds = plan_jobs(self.starts, self.job_words)
@@ -269,7 +270,7 @@ class Trainer:
         Returns the number of jobs done.
         """
         job, pending, progressed = first_job, deque(), True
-        self.slots = (threading.local(), itertools.count())   # this pool's threads: 0, 1, ...
+        self.slots = _slots()   # this pool's threads: 0, 1, ...
         pool = ThreadPoolExecutor(max_workers=self.s.workers)
         try:
             while job < self.total_jobs or pending:
@@ -305,6 +306,11 @@ class Trainer:
                 " negative-sampling distribution is (almost) all on one word; use an"
                 " --ns-exponent between 0 and 1 (word2vec's 0.75)" % kernel_args.MAX_REDRAWS)
         return totals
+
+
+def _slots():
+    """(per-thread storage, a counter): Trainer.run_job numbers each thread 0, 1, ..."""
+    return threading.local(), itertools.count()
 
 
 def _take_back(pending, job):
