@@ -46,7 +46,8 @@ def _job(model, loss, sweep, hot, train=True, n=3000, seed=4):
 
 
 @pytest.mark.parametrize("model,loss,sweep", [("skipgram", "neg", 0), ("cbow", "neg", 0),
-                                              ("skipgram", "hs", 1), ("cbow", "hs", 0)])
+                                              ("skipgram", "hs", 1), ("cbow", "hs", 0),
+                                              ("skipgram", "neg", 1)])
 def test_a_job_alone_on_its_own_rows_trains_as_on_the_shared_ones(model, loss, sweep):
     shared, shared_totals = _job(model, loss, sweep, hot=False)
     own, own_totals = _job(model, loss, sweep, hot=True)

@@ -144,7 +144,7 @@ def job(model, loss, ids, starts, vectors, tables, window=3, K=4, alpha=(0.03, 1
         seed=7, trace_rows=100000, loss_every=1, sweep=0):
     """Run kernels.train_job in place; returns (totals, trace, trace_alpha).
 
-    sweep 1: skip-gram + hs a window at a time (w2v.training.hs_window)."""
+    sweep 1: skip-gram a window at a time (w2v.training.window_sweep)."""
     V = vectors.shape[0] // 2
     trace = np.full((trace_rows, 2 + 2 * window + K), -1, np.int64)
     trace_alpha = np.zeros(trace_rows)
@@ -166,7 +166,8 @@ def small_corpus(V=12, n=600, seed=3):
     return ids, starts, counts
 
 
-@pytest.mark.parametrize("loss,sweep", [(loss, 0) for loss in sorted(LOSSES)] + [("hs", 1)])
+@pytest.mark.parametrize("loss,sweep", [(loss, 0) for loss in sorted(LOSSES)] +
+                         [("hs", 1), ("neg", 1)])
 @pytest.mark.parametrize("model", ["skipgram", "cbow"])
 def test_job_equals_its_pairs_replayed_through_numpy(model, loss, sweep):
     ids, starts, counts = small_corpus()
@@ -192,6 +193,8 @@ def test_job_equals_its_pairs_replayed_through_numpy(model, loss, sweep):
     if loss == "neg":
         negs = trace[:pairs, -K:]
         assert np.all(negs != trace[:pairs, :1])    # never the target itself
+        shared = model == "skipgram" and sweep == 1  # one draw per window, not per pair
+        assert (len({tuple(r) for r in negs}) < 0.5 * pairs) == shared
 
 
 def test_job_alpha_schedule_and_determinism():

@@ -14,6 +14,7 @@ CPU's instructions, as the JIT does: the two give the same vectors bit for bit.
 """
 
 import os
+import re
 import types
 
 import numpy as np
@@ -30,11 +31,27 @@ def _user_cache():
     return os.path.join(base, "w2v")
 
 
+_IMPORT = re.compile(r"^from w2v\.(\w+)\.(\w+) import", re.M)
+
+
+def kernel_sources(first="kernels.py"):
+    """The files the kernels are compiled from: kernels.py and every w2v module it
+    imports, directly or not (a module missed here would not rebuild them)."""
+    root = os.path.dirname(HERE)
+    found, todo = [], [os.path.join(HERE, first)]
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.append(path)
+        with open(path, encoding="utf-8") as f:
+            todo += [os.path.join(root, package, module + ".py")
+                     for package, module in _IMPORT.findall(f.read())]
+    return sorted(found) + [os.path.abspath(__file__)]
+
+
 KERNELS = aot.Kernels(
-    "_training_kernels", "w2v.training.kernels", ROOT,
-    sources=[os.path.join(HERE, name) for name in (
-        "kernels.py", "kernel_args.py", "rng.py", "borrow.py", "prefetch.py", "rowops.py",
-        "hs_window.py", "simd.py", "trace.py", "compiled.py")],
+    "_training_kernels", "w2v.training.kernels", ROOT, sources=kernel_sources(),
     folders=[os.path.join(HERE, "__pycache__"), _user_cache()],
     flags={"release_gil": True, "target_cpu": "host"},
     announce=None)  # pipeline.load_kernels says it (need_building)

@@ -21,10 +21,11 @@ equal x - alpha * dJ/dx of the NumPy functions in word2vec.py (the tests
 prove it), even when a negative is drawn twice. The sigmoid is exact.
 
 The row operations (dot, axpy, a sum of axpys) are w2v.training.simd's, in
-64-byte vectors. With two or more workers, skip-gram + hierarchical softmax
-takes a window's pairs in one sweep of the centre's path (w2v.training.hs_window),
-with the same result as pair by pair: the rows at the top of the tree, which
-every pair of every thread writes, are then written once per window. With two
+64-byte vectors. With two or more workers, skip-gram takes a window's pairs
+in one sweep of the centre's output rows (w2v.training.window_sweep), with
+the same result as pair by pair: each row is read and written once per window,
+not once per pair (for negative sampling the window's pairs then share their
+K negatives, drawn once per window). With two
 or more workers each job also trains its own copies of the rows all threads
 write most, added back at its end (w2v.training.hot_rows). Subsampling and the
 targets (negatives, Huffman paths) are w2v.training.targets'.
@@ -54,7 +55,7 @@ from w2v.training.kernel_args import (  # noqa: F401 (re-exported for the tests)
     SKIPGRAM, SOFTMAX, STATUS, STOPPED, train_job_signature)
 from w2v.training.hot_rows import (give_back, hot_settings, input_row, output_row,
                                    private_targets, take_rows)
-from w2v.training.hs_window import window_pairs
+from w2v.training.window_sweep import window_pairs
 from w2v.training.prefetch import prefetch_row
 from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,  # noqa: F401
                               rand_unit)
@@ -195,28 +196,38 @@ def _gather(sent, i, first, stop, context, hot):
 
 
 @njit(inline="always", **JIT)
-def _targets(loss_kind, K, o, state, syn1, tables, scratch, totals, hot):
-    """fill_targets for target o from this pair's row of the negatives' ring,
-    the rows then made private where hot; returns (state, rows)."""
+def _targets(loss_kind, K, o, state, syn1, tables, scratch, step, hot):
+    """fill_targets for target o from row step % NEG_AHEAD of the negatives' ring
+    (step: the pair's or the window's number), the rows then made private where
+    hot; returns (state, rows)."""
     _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
     rows, signs, ring = scratch[1], scratch[2], scratch[7]
-    turn = int(totals[2]) % NEG_AHEAD
     state, nt = fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths,
-                             rows, signs, syn1, ring, turn)
+                             rows, signs, syn1, ring, step % NEG_AHEAD)
     private_targets(rows, nt, hot)
     return state, nt
 
 
 @njit(**JIT)
-def _sweep(syn0, syn1, sent, i, first, stop, tables, scratch, alpha, totals, trace,
-           trace_alpha, loss_every, hot):
-    """Skip-gram + hs: the pairs of sent[i]'s window in one sweep of its path."""
+def _sweep(settings, syn0, syn1, sent, i, first, stop, tables, scratch, alpha, state,
+           totals, trace, trace_alpha, hot):
+    """Skip-gram: the pairs of sent[i]'s window in one sweep of its output rows
+    (hs: its path; negative sampling: o and K negatives, shared by the window)."""
+    loss_kind, K = settings[1], settings[3]
     rows, signs, context = scratch[1], scratch[2], scratch[6]
-    _, n = _targets(HS, 0, sent[i], 0, syn1, tables, scratch, totals, hot)
-    for k in range(n - 1, -1, -1):  # the path's rows at once, not one miss after another
-        prefetch_row(syn1, rows[k])
-    window_pairs(syn0, syn1, sent[i], context, _gather(sent, i, first, stop, context, hot),
-                 rows, signs, n, alpha, scratch[8:], totals, trace, trace_alpha, loss_every)
+    m = _gather(sent, i, first, stop, context, hot)
+    if m == 0:
+        return state
+    state, n = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, int(totals[4]),
+                        hot)
+    if _gave_up(n, totals):
+        return state
+    if loss_kind == HS:
+        for k in range(n - 1, -1, -1):  # the path's rows at once, not one miss after another
+            prefetch_row(syn1, rows[k])
+    window_pairs(syn0, syn1, sent[i], context, m, rows, signs, n, K if loss_kind == NEG else 0,
+                 alpha, scratch[8:], totals, trace, trace_alpha, settings[6])
+    return state
 
 
 @njit(inline="always", **JIT)
@@ -228,7 +239,8 @@ def _skipgram_centre(settings, syn0, syn1, i, first, stop, tables, alpha, state,
     for j in range(first, stop):
         if j == i:
             continue
-        state, nt = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, totals, hot)
+        state, nt = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch,
+                             int(totals[2]), hot)
         if _gave_up(nt, totals):
             return state
         want = loss_every > 0 and int(totals[2]) % loss_every == 0
@@ -250,7 +262,8 @@ def _cbow_centre(settings, syn0, syn1, i, first, stop, tables, alpha, state, scr
     m = _gather(sent, i, first, stop, context, hot)
     if m == 0:
         return state
-    state, nt = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, totals, hot)
+    state, nt = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, int(totals[2]),
+                         hot)
     if _gave_up(nt, totals):
         return state
     want = loss_every > 0 and int(totals[2]) % loss_every == 0
@@ -275,7 +288,7 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
     hot: w2v.training.hot_rows's (which rows are this job's own).
     """
     model, loss_kind, window = settings[0], settings[1], settings[2]
-    sweep = model == SKIPGRAM and loss_kind == HS and settings.shape[0] > 7 and \
+    sweep = model == SKIPGRAM and loss_kind != SOFTMAX and settings.shape[0] > 7 and \
         settings[7] != 0
     sent = scratch[0]
     for i in range(n):
@@ -287,8 +300,8 @@ def train_piece(settings, syn0, syn1, n, tables, alpha, state, scratch, totals, 
         first, stop = max(0, i - r - 1), min(n, i + r + 2)
         totals[4] += 1
         if sweep:
-            _sweep(syn0, syn1, sent, i, first, stop, tables, scratch, alpha, totals, trace,
-                   trace_alpha, settings[6], hot)
+            state = _sweep(settings, syn0, syn1, sent, i, first, stop, tables, scratch, alpha,
+                           state, totals, trace, trace_alpha, hot)
         elif model == SKIPGRAM:
             state = _skipgram_centre(settings, syn0, syn1, i, first, stop, tables, alpha,
                                      state, scratch, totals, trace, trace_alpha, hot)
@@ -306,9 +319,9 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
     """Train on pieces lo..hi-1 of the encoded corpus (ids, starts), in place.
 
     settings -- int64 [model, loss, window, K, lo, hi, loss_every, sweep, N, base0,
-              base1] (the last four optional): sweep 1 takes skip-gram + hs a
-              window at a time (w2v.training.hs_window: fewer writes to the rows
-              all threads share; 0 when one thread runs); N > 0: the job trains
+              base1] (the last four optional): sweep 1 takes skip-gram (hs or
+              neg) a window at a time (w2v.training.window_sweep: fewer reads and
+              writes of the output rows; 0 when one thread runs); N > 0: the job trains
               its own copies of N rows of each matrix, at rows base0 and base1 on
               (w2v.training.hot_rows; 0 when one thread runs)
     syn0, syn1 -- the input and output vectors (float32 or float64), updated in
@@ -336,7 +349,7 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
     scratch = (np.empty(longest, np.int32), np.empty(width, np.int64), np.empty(width),
                np.empty(rows_g, syn0.dtype), np.empty((1, syn0.shape[1]), syn0.dtype),
                np.empty((1, syn0.shape[1]), syn0.dtype), np.empty(2 * window, np.int64),
-               np.empty((NEG_AHEAD, K), np.int64)) + _run_scratch(window, tables[4], syn0)
+               np.empty((NEG_AHEAD, K), np.int64)) + _run_scratch(window, width, syn0)
     totals = np.zeros(6)
     hot = hot_settings(settings, tables[0].shape[0])
     start0, start1 = take_rows(syn0, syn1, hot)
@@ -347,9 +360,10 @@ def train_job(settings, syn0, syn1, ids, starts, tables, alphas, seed, control, 
 
 
 @njit(inline="always", **JIT)
-def _run_scratch(window, points, syn0):
-    """hs_run's scratch: D (M, L), C, CT (M L), G (M, M), Eb (M, d), F (M): M = 2 window."""
-    m, L, dtype = 2 * window, points.shape[1], syn0.dtype
+def _run_scratch(window, L, syn0):
+    """window_run's scratch: D (M, L), C, CT (M L), G (M, M), Eb (M, d), F (M): M = 2 window,
+    L the most output rows of a pair."""
+    m, dtype = 2 * window, syn0.dtype
     return (np.empty((m, L), dtype), np.empty(m * L, dtype), np.empty(m * L, dtype),
             np.empty((m, m), dtype), np.empty((m, syn0.shape[1]), dtype), np.empty(m, dtype))
 

@@ -192,7 +192,8 @@ class Trainer:
         # (w2v.training.hot_rows); none with one worker or the full softmax.
         self.hot_rows = 0 if settings.workers < 2 or settings.loss == "softmax" else \
             min(kernel_args.HOT_ROWS, V - 1)
-        M, L = 2 * settings.window, tables[4].shape[1]      # hs_window's run scratch too
+        # window_sweep's scratch too: L, the most output rows of a pair
+        M, L = 2 * settings.window, max(tables[4].shape[1], settings.negative + 1)
         scratch = need_bytes((M + (kernel_args.NEG_AHEAD + 2) * (settings.negative + 1),
                               np.int64), (V + M * (3 * L + M + 1 + vectors.shape[1]),
                                           np.float64),

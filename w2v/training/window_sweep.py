@@ -1,9 +1,12 @@
-"""Skip-gram + hierarchical softmax: the pairs of one window in one sweep of the path.
+"""Skip-gram with 2+ workers: the pairs of one window in one sweep of its output rows.
 
 Every pair of a skip-gram window has the same target, the centre word o, so
-the same n rows u_k of U (o's Huffman path; s_k = +-1 its branches). Pair by
-pair, each of those rows is read and written 2b times per window, and the
-rows at the top of the tree, on every path, are written by every pair of
+the same n rows u_k of U with signs s_k = +-1: o's Huffman path for
+hierarchical softmax; for negative sampling o and K negatives drawn once for
+the window (word2vec C draws K per pair; sharing them across a window, as
+Ji et al.'s pWord2Vec does, leaves the vectors' quality as it was: docs/speed.md).
+Pair by pair, each of those rows is read and written 2b times per window, and
+the rows at the top of the tree, on every path, are written by every pair of
 every thread. Here a run of pairs whose inputs h_j = v_{c_j} are distinct
 words is done in one sweep, with the same result as its pairs one after the
 other (equal in exact arithmetic; the tests prove it to rounding): pair j
@@ -15,10 +18,11 @@ sees u_k moved by the pairs before it,
             = sum_k c_jk u_k + sum_{j'<j} (sum_k c_jk c_j'k) h_j'
 
 and then v_{c_j} += E_j (-alpha dJ/dv_c of the pair), u_k += sum_j c_jk h_j.
-Each path row is read once for the scores and once for the update; the m
+Each output row is read once for the scores and once for the update; the m
 inputs and their Gram matrix G_j'j = h_j' . h_j stay in the first-level cache.
 A word twice in a window ends the run: its second pair reads the v_c its
-first pair moved.
+first pair moved. A negative drawn twice (u_k and u_k' one row) breaks the
+sums above: such a window's pairs go one at a time (runs of one pair).
 """
 
 from numba import njit
@@ -37,6 +41,16 @@ def distinct_run(context, a, m):
             if context[j] == context[b]:
                 return b
     return m
+
+
+@njit(inline="always", **JIT)
+def distinct_rows(rows, n):
+    """Whether rows[:n] are n different rows."""
+    for k in range(1, n):
+        for kp in range(k):
+            if rows[kp] == rows[k]:
+                return False
+    return True
 
 
 @njit(inline="always", **JIT)
@@ -73,8 +87,8 @@ def _coefficients(signs, n, m, alpha, D, G, C, CT, t0, loss_every):
 
 
 @njit(inline="always", **JIT)
-def hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every):
-    """The skip-gram pairs (context[a..b-1], o) in order, o's path rows[:n], signs[:n].
+def window_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every):
+    """The skip-gram pairs (context[a..b-1], o) in order; o's output rows[:n], signs[:n].
 
     context[a:b] must be distinct words (``distinct_run``). scratch (the
     vectors' dtype; M = 2 window, L the longest path): D (M, L), C and CT
@@ -104,21 +118,22 @@ def hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_e
 
 
 @njit(inline="always", **JIT)
-def window_pairs(syn0, syn1, o, context, m, rows, signs, n, alpha, scratch, totals, trace,
-                 trace_alpha, loss_every):
-    """The window's pairs (context[j], o), j < m, in runs of distinct inputs (hs_run).
+def window_pairs(syn0, syn1, o, context, m, rows, signs, n, n_neg, alpha, scratch, totals,
+                 trace, trace_alpha, loss_every):
+    """The window's pairs (context[j], o), j < m, in runs of distinct inputs (window_run).
 
-    Counts them in totals (loss sum, pairs in it, pairs) and the trace, as
+    n_neg: how many of rows[1:] are negatives, for the trace. Counts the pairs
+    in totals (loss sum, pairs in it, pairs) and the trace, as
     w2v.training.kernels.train_piece does pair by pair.
     """
-    a = 0
+    a, one_by_one = 0, n_neg > 0 and not distinct_rows(rows, n)
     while a < m:
-        b = distinct_run(context, a, m)
+        b = a + 1 if one_by_one else distinct_run(context, a, m)
         t0 = int(totals[2])
         for j in range(a, b):
-            record(trace, trace_alpha, t0 + j - a, o, context, j, 1, rows, 0, alpha)
-        loss, counted = hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0,
-                               loss_every)
+            record(trace, trace_alpha, t0 + j - a, o, context, j, 1, rows, n_neg, alpha)
+        loss, counted = window_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch,
+                                   t0, loss_every)
         totals[0] += loss
         totals[1] += counted
         totals[2] += b - a

@@ -1,7 +1,7 @@
-"""w2v.training.hs_window: a window's skip-gram + hs pairs in one sweep equal them one by one.
+"""w2v.training.window_sweep: a skip-gram window's pairs in one sweep equal them one by one.
 
 The sweep computes pair j's scores from the rows before the run plus the
-changes of the pairs before j (hs_window's docstring). Against the kernel's
+changes of the pairs before j (window_sweep's docstring). Against the kernel's
 own pair step (proven equal to word2vec.py's gradients in test_kernels.py),
 taken pair after pair on a copy, it must give the same vectors and losses.
 """
@@ -11,7 +11,7 @@ import pytest
 from numba import njit
 
 from w2v.training import kernels
-from w2v.training.hs_window import distinct_run, hs_run
+from w2v.training.window_sweep import distinct_rows, distinct_run, window_pairs, window_run
 
 
 @njit
@@ -20,8 +20,20 @@ def _distinct_run(context, a, m):
 
 
 @njit
+def _distinct_rows(rows, n):
+    return distinct_rows(rows, n)
+
+
+@njit
+def _pairs(syn0, syn1, o, context, m, rows, signs, n, n_neg, alpha, scratch, totals, trace,
+           trace_alpha, loss_every):
+    window_pairs(syn0, syn1, o, context, m, rows, signs, n, n_neg, alpha, scratch, totals,
+                 trace, trace_alpha, loss_every)
+
+
+@njit
 def _sweep(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every):
-    return hs_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every)
+    return window_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every)
 
 
 def _scratch(M, L, d, dtype):
@@ -29,12 +41,17 @@ def _scratch(M, L, d, dtype):
             np.empty((M, M), dtype), np.empty((M, d), dtype), np.empty(M, dtype))
 
 
-def _setup(dtype, seed=0, V=9, d=20, n=6):
+def _setup(dtype, seed=0, V=9, d=20, n=6, loss="hs"):
+    """hs: a path (distinct inner nodes, signs +-1); neg: o = 0 and distinct negatives."""
     rng = np.random.default_rng(seed)
     syn0 = rng.standard_normal((V, d)).astype(dtype)
     syn1 = (0.5 * rng.standard_normal((V, d))).astype(dtype)
-    rows = rng.permutation(V - 1)[:n].astype(np.int64)      # a path: distinct inner nodes
-    signs = rng.choice([-1.0, 1.0], size=n)
+    if loss == "hs":
+        rows = rng.permutation(V - 1)[:n].astype(np.int64)
+        signs = rng.choice([-1.0, 1.0], size=n)
+    else:
+        rows = np.array([0, 4, 2, 7, 1, 8][:n], np.int64)
+        signs = np.array([1.0] + [-1.0] * (n - 1))
     return syn0, syn1, rows, signs
 
 
@@ -48,10 +65,11 @@ def _pair_by_pair(syn0, syn1, context, a, b, rows, signs, n, alpha):
     return losses
 
 
+@pytest.mark.parametrize("loss", ["hs", "neg"])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("a,b", [(0, 1), (0, 6), (2, 5)])
-def test_sweep_equals_the_pairs_one_by_one(dtype, tol, a, b):
-    syn0, syn1, rows, signs = _setup(dtype)
+def test_sweep_equals_the_pairs_one_by_one(dtype, tol, a, b, loss):
+    syn0, syn1, rows, signs = _setup(dtype, loss=loss)
     context = np.array([3, 0, 7, 5, 1, 8], np.int64)
     n, alpha = len(rows), 0.1
     want0, want1 = syn0.copy(), syn1.copy()
@@ -82,3 +100,19 @@ def test_a_run_ends_where_a_word_comes_again():
     assert _distinct_run(context, 3, 6) == 6         # 2, 4, 7
     assert _distinct_run(context, 0, 1) == 1
     assert _distinct_run(np.array([5, 5], np.int64), 0, 2) == 1
+
+
+def test_a_window_whose_negatives_repeat_goes_pair_by_pair():
+    syn0, syn1, _, _ = _setup(np.float64, seed=2)
+    rows, signs = np.array([0, 4, 2, 4], np.int64), np.array([1.0, -1.0, -1.0, -1.0])
+    context = np.array([3, 6, 7, 5], np.int64)
+    want0, want1 = syn0.copy(), syn1.copy()
+    losses = _pair_by_pair(want0, want1, context, 0, 4, rows, signs, 4, 0.1)
+    totals, trace = np.zeros(6), np.full((8, 2 + 8 + 3), -1, np.int64)
+    _pairs(syn0, syn1, 0, context, 4, rows, signs, 4, 3, 0.1,
+           _scratch(8, 8, syn0.shape[1], np.float64), totals, trace, np.zeros(8), 1)
+    np.testing.assert_allclose(syn0, want0, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(syn1, want1, rtol=1e-12, atol=1e-12)
+    assert totals[2] == 4 and totals[0] == pytest.approx(sum(losses), rel=1e-12)
+    assert np.array_equal(trace[:4, -3:], np.tile([4, 2, 4], (4, 1)))   # shared negatives
+    assert _distinct_rows(rows, 3) and not _distinct_rows(rows, 4)
