@@ -20,8 +20,9 @@ LOSSES = {"neg": kernel_args.NEG, "hs": kernel_args.HS, "softmax": kernel_args.S
 MODELS = {"skipgram": kernel_args.SKIPGRAM, "cbow": kernel_args.CBOW}
 
 
-def _job(train_job, model, loss, dtype, d=24, V=40, n=3000, seed=5):
-    """The vectors (2V, d) after one job of ``train_job`` on a Zipf corpus, and its totals."""
+def _job(train_job, model, loss, dtype, d=24, V=40, n=3000, seed=5, sweep=0):
+    """The vectors (2V, d) after one job of ``train_job`` on a Zipf corpus, and its totals
+    (sweep 1: skip-gram a window at a time, as with 2+ workers)."""
     rng = np.random.default_rng(seed)
     p = 1.0 / np.arange(1, V + 1)
     ids = rng.choice(V, size=n, p=p / p.sum()).astype(np.int32)
@@ -32,7 +33,8 @@ def _job(train_job, model, loss, dtype, d=24, V=40, n=3000, seed=5):
     vectors = np.zeros((2 * V, d), dtype)
     vectors[:V] = (rng.random((V, d)) - 0.5) / d
     vectors[V:] = (rng.random((V, d)) - 0.5) / d   # non-zero outputs: every term counts
-    settings = np.array([MODELS[model], LOSSES[loss], 4, 5, 0, len(starts) - 1, 1], np.int64)
+    settings = np.array([MODELS[model], LOSSES[loss], 4, 5, 0, len(starts) - 1, 1, sweep],
+                        np.int64)
     args = (settings, vectors[:V], vectors[V:], ids, starts, tables, np.array([0.05, 1e-6]),
             kernel_args.job_seed(seed, 3), np.zeros(1, np.int64),
             np.zeros((0, 2 + 8 + 5), np.int64), np.zeros(0))
@@ -42,18 +44,34 @@ def _job(train_job, model, loss, dtype, d=24, V=40, n=3000, seed=5):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("loss", sorted(LOSSES))
-@pytest.mark.parametrize("model", sorted(MODELS))
-def test_the_built_train_job_gives_the_jit_vectors_bit_for_bit(model, loss, dtype):
+@pytest.mark.parametrize("model,loss,sweep", [(m, loss, 0) for m in sorted(MODELS)
+                                              for loss in sorted(LOSSES)] +
+                         [("skipgram", "neg", 1), ("skipgram", "hs", 1)])
+def test_the_built_train_job_gives_the_jit_vectors_bit_for_bit(model, loss, sweep, dtype):
     built = compiled.load()
     assert type(built).__name__ == "module", "the kernels were not built ahead of time"
     ahead, ahead_totals = _job(getattr(built, "train_job_" + np.dtype(dtype).name), model,
-                               loss, dtype)
-    jit, jit_totals = _job(kernels.train_job, model, loss, dtype)
-    start, _ = _job(lambda *args: None, model, loss, dtype)
+                               loss, dtype, sweep=sweep)
+    jit, jit_totals = _job(kernels.train_job, model, loss, dtype, sweep=sweep)
+    start, _ = _job(lambda *args: None, model, loss, dtype, sweep=sweep)
     assert not np.array_equal(ahead, start)  # trained
     assert ahead_totals[2] > 1000 and np.array_equal(ahead_totals, jit_totals)
     assert np.array_equal(ahead, jit)
+
+
+def test_the_build_is_named_by_every_module_the_kernels_are_compiled_from():
+    # A module left out would leave a stale build in place after it changed: every
+    # module of w2v that importing the kernels loads and that uses numba must name it.
+    code = ("import sys, w2v.training.kernels; print('\\n'.join(getattr(m, '__file__', '') "
+            "or '' for n, m in sys.modules.items() if n.startswith('w2v.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, check=True).stdout.split()
+    with_numba = {os.path.realpath(f) for f in loaded
+                  if "numba" in open(f, encoding="utf-8").read()}
+    named = set(map(os.path.realpath, compiled.kernel_sources()))
+    assert {os.path.basename(f) for f in with_numba} >= {
+        "kernels.py", "targets.py", "hot_rows.py", "window_sweep.py", "simd.py"}
+    assert with_numba <= named
 
 
 def test_the_built_alias_table_is_the_jit_one():
