@@ -208,7 +208,7 @@ def _targets(loss_kind, K, o, state, syn1, tables, scratch, step, hot):
     return state, nt
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)  # called per window: a call counted references
 def _sweep(settings, syn0, syn1, sent, i, first, stop, tables, scratch, alpha, state,
            totals, trace, trace_alpha, hot):
     """Skip-gram: the pairs of sent[i]'s window in one sweep of its output rows
