@@ -61,7 +61,8 @@ HELP = {
             " only for vocabularies up to %d words)" % SOFTMAX_MAX_VOCAB,
     "dim": "vector size d",
     "window": "largest window; each centre's is drawn from 1..N",
-    "negative": "negatives per pair K, with loss neg",
+    "negative": "negatives per pair K, with loss neg (2+ workers: one draw per skip-gram"
+                " window)",
     "ns_exponent": "negatives are drawn proportional to count**X",
     "epochs": "passes over the corpus",
     "alpha": "first learning rate (default 0.025 skip-gram, 0.05 CBOW)",

@@ -90,11 +90,11 @@ def _coefficients(signs, n, m, alpha, D, G, C, CT, t0, loss_every):
 def window_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, loss_every):
     """The skip-gram pairs (context[a..b-1], o) in order; o's output rows[:n], signs[:n].
 
-    context[a:b] must be distinct words (``distinct_run``). scratch (the
-    vectors' dtype; M = 2 window, L the longest path): D (M, L), C and CT
-    (M L,), G (M, M), Eb (M, d), F (M,). t0: the index of the run's first
-    pair among the job's. Returns (loss sum of the pairs t with
-    t % loss_every == 0, their number).
+    context[a:b] must be distinct words (``distinct_run``), rows[:n] distinct
+    rows (``distinct_rows``). scratch (the vectors' dtype; M = 2 window, L at
+    least n): D (M, L), C and CT (M L,), G (M, M), Eb (M, d), F (M,). t0: the
+    index of the run's first pair among the job's. Returns (loss sum of the
+    pairs t with t % loss_every == 0, their number).
     """
     D, C, CT, G, Eb, F = scratch
     m, L, M = b - a, D.shape[1], D.shape[0]
