@@ -6,7 +6,6 @@ are the typical bugs, each expected to cost its own function's points only.
 """
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -63,10 +62,16 @@ BUGGY_1 = dict(  # one typical bug in each function
 
 BUGGY_2 = dict(  # slow but right losses; a hanging skipgram
     SOLUTION,
+    # Every row in a Python loop, three times: some 20x the reference with NumPy 2.4
+    # (one loop, over the scores alone, is 6x: under the grader's 10x margin).
     naiveSoftmaxLossAndGradient=SOLUTION["naiveSoftmaxLossAndGradient"].replace(
         "scores = outsideVectors.dot(centerWordVec)",
         "scores = np.array([outsideVectors[w].dot(centerWordVec)\n"
-        "                   for w in range(outsideVectors.shape[0])])"),
+        "                   for w in range(outsideVectors.shape[0])])").replace(
+        "gradCenterVec = outsideVectors.T.dot(probs)",
+        "gradCenterVec = sum(probs[w] * outsideVectors[w] for w in range(len(probs)))").replace(
+        "gradOutsideVecs = probs[:, None] * centerWordVec[None, :]",
+        "gradOutsideVecs = np.array([p * centerWordVec for p in probs])"),
     negSamplingLossAndGradient="""\
 loss = -np.log(sigmoid(outsideVectors[outsideWordIdx].dot(centerWordVec)))
 gradCenterVec = (sigmoid(outsideVectors[outsideWordIdx].dot(centerWordVec)) - 1.0) \\
