@@ -56,7 +56,8 @@ def _setup(dtype, seed=0, V=9, d=20, n=6, loss="hs"):
 
 
 def _pair_by_pair(syn0, syn1, context, a, b, rows, signs, n, alpha):
-    """The same pairs through kernels.skipgram_pair, in order; returns their losses."""
+    """The same pairs through kernels.skipgram_pair, in order; returns their losses
+    (hs and neg take the same step on their rows and signs)."""
     d, losses = syn0.shape[1], []
     E, g = np.zeros((1, d), syn0.dtype), np.zeros(n, syn0.dtype)
     for j in range(a, b):
@@ -65,11 +66,11 @@ def _pair_by_pair(syn0, syn1, context, a, b, rows, signs, n, alpha):
     return losses
 
 
-@pytest.mark.parametrize("loss", ["hs", "neg"])
+@pytest.mark.parametrize("kind", ["hs", "neg"])
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("a,b", [(0, 1), (0, 6), (2, 5)])
-def test_sweep_equals_the_pairs_one_by_one(dtype, tol, a, b, loss):
-    syn0, syn1, rows, signs = _setup(dtype, loss=loss)
+def test_sweep_equals_the_pairs_one_by_one(dtype, tol, a, b, kind):
+    syn0, syn1, rows, signs = _setup(dtype, loss=kind)
     context = np.array([3, 0, 7, 5, 1, 8], np.int64)
     n, alpha = len(rows), 0.1
     want0, want1 = syn0.copy(), syn1.copy()
@@ -79,7 +80,7 @@ def test_sweep_equals_the_pairs_one_by_one(dtype, tol, a, b, loss):
                            _scratch(6, 8, syn0.shape[1], dtype), 0, 1)
     np.testing.assert_allclose(got0, want0, rtol=tol, atol=tol)
     np.testing.assert_allclose(got1, want1, rtol=tol, atol=tol)
-    assert not np.allclose(got1, syn1)                 # the path rows did move
+    assert not np.allclose(got1, syn1)                 # the output rows did move
     assert counted == b - a and abs(loss - sum(losses)) <= tol * max(1.0, sum(losses))
 
 
