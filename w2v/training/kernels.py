@@ -18,7 +18,8 @@ hierarchical softmax (V - 1 rows used). K is the number of negatives.
 Each pair's step is exact gradient descent on the pair's loss J: every score
 is computed from the vectors as they were before the pair, so the new rows
 equal x - alpha * dJ/dx of the NumPy functions in word2vec.py (the tests
-prove it), even when a negative is drawn twice. The sigmoid is exact.
+prove it), even when a negative is drawn twice. The sigmoid is exact to
+float32 rounding (w2v.training.simd's sigmoid_coefficients: a few ulp).
 
 The row operations (dot, axpy, a sum of axpys) are w2v.training.simd's, in
 64-byte vectors. With two or more workers, skip-gram takes a window's pairs
@@ -61,7 +62,7 @@ from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,
                               rand_unit)
 from w2v.training.rowops import axpy as _axpy
 from w2v.training.rowops import dot as _dot
-from w2v.training.rowops import sigma_minus
+from w2v.training.rowops import binary_coefficients
 from w2v.training.simd import combine_rows
 from w2v.training.targets import fill_ring, fill_targets, subsample  # noqa: F401
 from w2v.training.trace import record
@@ -79,14 +80,9 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     Updates u_k -= alpha dJ/du_k in place; adds -alpha dJ/dh to E[0].
     Returns J (0 unless want_loss). g: scratch (n,) of the vectors' dtype.
     """
-    loss = 0.0
-    one = H.dtype.type(1)
     for k in range(n):  # the dot products first: independent, they overlap
-        g[k] = H.dtype.type(signs[k]) * _dot(H, hi, syn1, rows[k])   # z_k = s_k u_k^T h
-    for k in range(n):
-        sig, J = sigma_minus(g[k], one, want_loss)     # in the vectors' precision
-        loss += J                                      # -log sigma(z)
-        g[k] = alpha * H.dtype.type(signs[k]) * sig    # dJ/dz = -sigma(-z)
+        g[k] = _dot(H, hi, syn1, rows[k])
+    loss = binary_coefficients(signs, n, alpha, g, 0, want_loss)   # -alpha dJ/d(u_k . h)
     combine_rows(g, 0, syn1, rows, 0, n, E, 0)        # E += sum_k g_k u_k, one pass
     for k in range(n):
         _axpy(g[k], H, hi, syn1, rows[k])

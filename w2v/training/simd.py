@@ -1,4 +1,5 @@
-"""``dot_rows``, ``axpy_rows``, ``combine_rows``: row operations in explicit vectors.
+"""``dot_rows``, ``axpy_rows``, ``combine_rows``: row operations in explicit vectors;
+``sigmoid_coefficients``: the sigmoid's step sizes, a vector of them at a time.
 
 The kernels' time goes to three operations on rows of d numbers: a dot
 product and two axpy (y += a x). Written as numba loops, LLVM vectorises
@@ -205,3 +206,89 @@ def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
         return context.get_dummy_value()
 
     return types.void(coefs, c0, X, rows, r0, count, Y, j), codegen
+
+
+
+# The float32 exponential of sigmoid_coefficients: e^t = 2^n e^r for t <= 0,
+# n = floor(t / ln 2 + 1/2), |r| <= ln(2) / 2. r = t - n ln 2 with ln 2 in two
+# parts (Cody and Waite: n times the first, of few bits, is exact); e^r is its
+# Taylor series to r^7 (remainder under 1.2e-8 relative); 2^n is the float
+# whose exponent field is n + 127. Within 2 ulp (the tests check a million
+# points). Below t = -87, where 2^n would leave the normal floats, it gives 0
+# (the true value is under 1.7e-38). libm's expf is a call per number, which
+# cost a third of hierarchical softmax's time; float64 keeps libm's exp.
+EXP_LOWEST, LOG2_E = -87.0, 1.4426950408889634
+LN2_HIGH, LN2_LOW = 0.693359375, -2.1219444005469057e-4
+TAYLOR = (1 / 5040, 1 / 720, 1 / 120, 1 / 24, 1 / 6, 1 / 2, 1.0, 1.0)   # r^7 ... r^0
+
+
+def _call(vec, name, *values):
+    """The LLVM intrinsic llvm.<name> on vec's vectors."""
+    suffix = "v%d%s" % (vec.lanes, "f32" if vec.size == 4 else "f64")
+    fn = cgutils.get_or_insert_function(
+        vec.builder.module, ir.FunctionType(vec.type, [vec.type] * len(values)),
+        "llvm.%s.%s" % (name, suffix))
+    return vec.builder.call(fn, list(values))
+
+
+def _exp(vec, t):
+    """e^t, t <= 0, lane by lane (see above)."""
+    if vec.size == 8:
+        return _call(vec, "exp", t)
+    b = vec.builder
+
+    def const(value):
+        return ir.Constant(vec.type, [ir.Constant(vec.elem, value)] * vec.lanes)
+
+    low = b.fcmp_ordered("<", t, const(EXP_LOWEST))     # false for a NaN: it stays NaN
+    y = b.select(low, const(EXP_LOWEST), t)
+    n = _call(vec, "floor", vec.fma(y, const(LOG2_E), const(0.5)))
+    r = vec.fma(b.fneg(n), const(LN2_LOW), vec.fma(b.fneg(n), const(LN2_HIGH), y))
+    p = const(TAYLOR[0])
+    for c in TAYLOR[1:]:
+        p = vec.fma(p, r, const(c))
+    i32 = ir.VectorType(ir.IntType(32), vec.lanes)
+    field = b.add(b.fptosi(n, i32), ir.Constant(i32, [ir.IntType(32)(127)] * vec.lanes))
+    power = b.bitcast(b.shl(field, ir.Constant(i32, [ir.IntType(32)(23)] * vec.lanes)),
+                      vec.type)
+    return b.select(low, const(0.0), b.fmul(p, power))
+
+
+@intrinsic
+def sigmoid_coefficients(typingctx, signs, n, alpha, X, x0):
+    """X[x0 + k] <- alpha s_k sigma(-s_k X[x0 + k]) for k < n (s_k = signs[k] = +-1).
+
+    sigma(-z) = e / (1 + e) for z >= 0, 1 / (1 + e) below, e = exp(-|z|): no
+    overflow. X: 1-D float32 or float64; signs: 1-D float64; alpha: a float.
+    Written as vectors (no loop LLVM might not vectorise) and with no fast-math
+    flags: the same numbers from the JIT and the build ahead of time.
+    """
+    if not (isinstance(X, types.Array) and X.ndim == 1 and isinstance(X.dtype, types.Float)
+            and isinstance(signs, types.Array) and signs.dtype == types.float64 and
+            all(isinstance(v, types.Integer) for v in (n, x0))):
+        return None
+
+    def codegen(context, builder, sig, args):
+        data = context.make_array(X)(context, builder, args[3]).data
+        x = builder.gep(data, [context.cast(builder, args[4], x0, types.intp)])
+        s_data = context.make_array(signs)(context, builder, args[0]).data
+        a = context.cast(builder, args[2], alpha, X.dtype)
+        elem = x.type.pointee
+
+        def piece(vec, k):
+            double = _Vectors(builder, ir.DoubleType(), vec.lanes)
+            s = double.load(s_data, k)
+            s = builder.fptrunc(s, vec.type) if vec.size == 4 else s
+            z = builder.fmul(s, vec.load(x, k))
+            e = _exp(vec, builder.fneg(_call(vec, "fabs", z)))
+            one = ir.Constant(vec.type, [ir.Constant(elem, 1.0)] * vec.lanes)
+            upper = builder.fcmp_ordered(">=", z, ir.Constant(vec.type, None))
+            sigma = builder.fdiv(builder.select(upper, e, one), builder.fadd(one, e))
+            vec.store(builder.fmul(builder.fmul(vec.splat(a), s), sigma), x, k)
+
+        whole = _Vectors(builder, elem)
+        count = context.cast(builder, args[1], n, types.intp)
+        _over_row(builder, elem, count, 1, lambda k: piece(whole, k), piece)
+        return context.get_dummy_value()
+
+    return types.void(signs, n, alpha, X, x0), codegen

@@ -28,7 +28,7 @@ sums above: such a window's pairs go one at a time (runs of one pair).
 from numba import njit
 
 from w2v.training.kernel_args import JIT
-from w2v.training.rowops import axpy, dot, sigma_minus
+from w2v.training.rowops import axpy, binary_coefficients, dot, unsigned
 from w2v.training.simd import combine_rows
 from w2v.training.trace import record
 
@@ -70,19 +70,21 @@ def _coefficients(signs, n, m, alpha, D, G, C, CT, t0, loss_every):
 
     Returns (loss of the pairs t0 + j with (t0 + j) % loss_every == 0, their number).
     """
-    one, L, M = D.dtype.type(1), D.shape[1], D.shape[0]
+    L, M = D.shape[1], D.shape[0]
     loss, counted = 0.0, 0
     for j in range(m):
+        row = unsigned(j * L)   # x_jk = h_j . u_k^(j): D's, plus the pairs before j via G
+        for k in range(unsigned(n)):
+            C[row + k] = D[j, k]
+        for jp in range(j):
+            g, before = G[jp, j], unsigned(jp * L)
+            for k in range(unsigned(n)):
+                C[row + k] += C[before + k] * g
         want = loss_every > 0 and (t0 + j) % loss_every == 0
-        for k in range(n):
-            x = D[j, k]
-            for jp in range(j):
-                x += CT[k * M + jp] * G[jp, j]
-            s = D.dtype.type(signs[k])
-            sig, J = sigma_minus(s * x, one, want)
-            loss += J
-            C[j * L + k] = CT[k * M + j] = alpha * s * sig
+        loss += binary_coefficients(signs, n, alpha, C, row, want)
         counted += want
+        for k in range(n):
+            CT[k * M + j] = C[row + k]
     return loss, counted
 
 
@@ -104,10 +106,11 @@ def window_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, lo
         for i in range(Eb.shape[1]):
             Eb[j, i] = 0
         combine_rows(C, j * L, syn1, rows, 0, n, Eb, j)
+        row = unsigned(j * L)
         for jp in range(j):
-            f = D.dtype.type(0)
-            for k in range(n):
-                f += C[j * L + k] * C[jp * L + k]
+            f, before = D.dtype.type(0), unsigned(jp * L)
+            for k in range(unsigned(n)):
+                f += C[row + k] * C[before + k]
             F[jp] = f
         combine_rows(F, 0, syn0, context, a, j, Eb, j)
     for k in range(n):          # u_k += sum_j c_jk h_j
