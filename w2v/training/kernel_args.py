@@ -23,10 +23,8 @@ STATUS, FINISHED, STOPPED, GAVE_UP = 5, 0.0, 1.0, 2.0
 
 # The kernels' compile options, the JIT's and the ahead-of-time build's alike.
 # Reassociation lets LLVM vectorise the dot products; nothing else is relaxed.
-# NumPy's error model: a division by zero gives inf (or 0), with no exception
-# path to check; no kernel divides by a value that can be zero.
 FASTMATH = ("contract", "reassoc")
-JIT = dict(cache=True, nogil=True, fastmath=set(FASTMATH), error_model="numpy")
+JIT = dict(cache=True, nogil=True, fastmath=set(FASTMATH))
 
 # train_job's arguments: (dtype, dimensions) of each array, None for the
 # vectors' dtype; ``tables`` is a tuple of arrays; the seed a uint64 scalar.
