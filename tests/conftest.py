@@ -2,6 +2,7 @@
 
 import os
 import random
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+# Tests that stop a child with Ctrl-C (SIGINT) need it to reach the child as it
+# would from a terminal. A shell without job control starts `cmd &` with SIGINT
+# ignored, children inherit that, and a script cannot catch a signal ignored
+# from its start (bash, Python): the stop would never arrive. Catching it here
+# again gives every child the default disposition (exec resets caught signals).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The real data, where this machine has it. Looked for, in this order, in the
 # folder named by $W2V_DATA, in utils/datasets (where get_datasets.sh installs
