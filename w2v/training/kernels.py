@@ -26,10 +26,10 @@ The row operations (dot, axpy, a sum of axpys) are w2v.training.simd's, in
 in one sweep of the centre's output rows (w2v.training.window_sweep), with
 the same result as pair by pair: each row is read and written once per window,
 not once per pair (for negative sampling the window's pairs then share their
-K negatives, drawn once per window). With two
-or more workers each job also trains its own copies of the rows all threads
-write most, added back at its end (w2v.training.hot_rows). Subsampling and the
-targets (negatives, Huffman paths) are w2v.training.targets'.
+K negatives, drawn once per window). With two or more workers each job also
+trains its own copies of the rows all threads write most, added back at its
+end (w2v.training.hot_rows). Subsampling and the targets (negatives, Huffman
+paths) are w2v.training.targets'.
 
 Rows are read by index, never as views, and the job loop works on borrowed
 arrays (``borrow``): numba would otherwise count a reference, an atomic
@@ -180,15 +180,9 @@ def _gave_up(n_targets, totals):
 
 
 @njit(inline="always", **JIT)
-def _gather(sent, i, first, stop, context, hot):
-    """context[:m] = the syn0 rows of the window's words sent[first:stop] but the
-    centre i; returns m."""
-    m = 0
-    for j in range(first, stop):
-        if j != i:
-            context[m] = input_row(sent[j], hot)
-            m += 1
-    return m
+def _negatives(loss_kind, K):
+    """How many of a pair's output rows are negatives (the trace records them)."""
+    return K if loss_kind == NEG else 0
 
 
 @njit(inline="always", **JIT)
@@ -204,6 +198,24 @@ def _targets(loss_kind, K, o, state, syn1, tables, scratch, step, hot):
     return state, nt
 
 
+@njit(inline="always", **JIT)
+def _window(loss_kind, K, sent, i, first, stop, state, syn1, tables, scratch, step, totals,
+            hot):
+    """The syn0 rows of the window sent[first:stop] but its centre i (scratch[6][:m])
+    and the centre's targets (_targets); returns (state, m, n). Nothing to train when
+    m == 0 (no context) or n < 0 (no negative could be drawn: the job is marked GAVE_UP)."""
+    m = 0
+    for j in range(first, stop):
+        if j != i:
+            scratch[6][m] = input_row(sent[j], hot)
+            m += 1
+    if m == 0:
+        return state, 0, 0
+    state, n = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, step, hot)
+    _gave_up(n, totals)
+    return state, m, n
+
+
 @njit(inline="always", **JIT)  # called per window: a call counted references
 def _sweep(settings, syn0, syn1, sent, i, first, stop, tables, scratch, alpha, state,
            totals, trace, trace_alpha, hot):
@@ -211,17 +223,14 @@ def _sweep(settings, syn0, syn1, sent, i, first, stop, tables, scratch, alpha, s
     (hs: its path; negative sampling: o and K negatives, shared by the window)."""
     loss_kind, K = settings[1], settings[3]
     rows, signs, context = scratch[1], scratch[2], scratch[6]
-    m = _gather(sent, i, first, stop, context, hot)
-    if m == 0:
-        return state
-    state, n = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, int(totals[4]),
-                        hot)
-    if _gave_up(n, totals):
+    state, m, n = _window(loss_kind, K, sent, i, first, stop, state, syn1, tables, scratch,
+                          int(totals[4]), totals, hot)
+    if m == 0 or n < 0:
         return state
     if loss_kind == HS:
         for k in range(n - 1, -1, -1):  # the path's rows at once, not one miss after another
             prefetch_row(syn1, rows[k])
-    window_pairs(syn0, syn1, sent[i], context, m, rows, signs, n, K if loss_kind == NEG else 0,
+    window_pairs(syn0, syn1, sent[i], context, m, rows, signs, n, _negatives(loss_kind, K),
                  alpha, scratch[8:], totals, trace, trace_alpha, settings[6])
     return state
 
@@ -241,7 +250,7 @@ def _skipgram_centre(settings, syn0, syn1, i, first, stop, tables, alpha, state,
             return state
         want = loss_every > 0 and int(totals[2]) % loss_every == 0
         record(trace, trace_alpha, int(totals[2]), sent[i], sent, j, 1, rows,
-               K if loss_kind == NEG else 0, alpha)
+               _negatives(loss_kind, K), alpha)
         totals[0] += skipgram_pair(loss_kind, syn0, syn1, input_row(sent[j], hot), sent[i],
                                    rows, signs, nt, alpha, E, g, want)
         totals[1] += want
@@ -255,16 +264,13 @@ def _cbow_centre(settings, syn0, syn1, i, first, stop, tables, alpha, state, scr
     """The CBOW pair (the window sent[first:stop] but i, sent[i])."""
     loss_kind, K, loss_every = settings[1], settings[3], settings[6]
     sent, rows, signs, g, H, E, context = scratch[:7]
-    m = _gather(sent, i, first, stop, context, hot)
-    if m == 0:
-        return state
-    state, nt = _targets(loss_kind, K, sent[i], state, syn1, tables, scratch, int(totals[2]),
-                         hot)
-    if _gave_up(nt, totals):
+    state, m, nt = _window(loss_kind, K, sent, i, first, stop, state, syn1, tables, scratch,
+                           int(totals[2]), totals, hot)
+    if m == 0 or nt < 0:
         return state
     want = loss_every > 0 and int(totals[2]) % loss_every == 0
     record(trace, trace_alpha, int(totals[2]), sent[i], context, 0, m, rows,
-           K if loss_kind == NEG else 0, alpha)
+           _negatives(loss_kind, K), alpha)
     totals[0] += cbow_pair(loss_kind, syn0, syn1, context, m, sent[i], rows, signs, nt,
                            alpha, H, E, g, want)
     totals[1] += want
