@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from w2v.training.simd import axpy_rows, combine_rows, dot_rows
+from w2v.training.simd import axpy_rows, combine_rows, dot_rows, dot_tile
 
 LENGTHS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 47, 100, 300]
 
@@ -39,6 +39,34 @@ def test_dot_rows_equals_numpy(d, dtype, rtol):
     expected = np.dot(A[2].astype(np.float64), B[1].astype(np.float64))
     scale = np.abs(A[2].astype(np.float64)) @ np.abs(B[1].astype(np.float64))
     assert abs(got - expected) <= rtol * scale
+
+
+@njit
+def _tile_1x4(A, i, B, k):
+    return dot_tile(A, (i,), B, (k[0], k[1], k[2], k[3]))
+
+
+@njit
+def _tile_2x3(A, i, B, k):
+    return dot_tile(A, (i[0], i[1]), B, (k[0], k[1], k[2]))
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-13), (np.float32, 2e-5)])
+@pytest.mark.parametrize("d", LENGTHS)
+@pytest.mark.parametrize("shape", ["1x4", "2x3"])
+def test_dot_tile_equals_numpy_products_in_order(d, dtype, rtol, shape):
+    A, B = _matrices(d, dtype, 50 + d)
+    if shape == "1x4":
+        rows_a, rows_b = [2], [1, 3, 3, 0]      # a row twice, as the kernels' last tile
+        got = _tile_1x4(A, 2, B, np.array(rows_b))
+    else:
+        rows_a, rows_b = [0, 2], [3, 1, 2]
+        got = _tile_2x3(A, np.array(rows_a), B, np.array(rows_b))
+    wide_a, wide_b = A.astype(np.float64), B.astype(np.float64)
+    expected = [wide_a[i] @ wide_b[k] for i in rows_a for k in rows_b]
+    scale = [np.abs(wide_a[i]) @ np.abs(wide_b[k]) for i in rows_a for k in rows_b]
+    assert len(got) == len(expected)
+    assert np.all(np.abs(np.array(got) - expected) <= rtol * np.array(scale))
 
 
 @pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-15), (np.float32, 1e-6)])

@@ -63,7 +63,7 @@ from w2v.training.rng import (JIT, alias_table, draw_word, job_seed, rand_below,
 from w2v.training.rowops import axpy as _axpy
 from w2v.training.rowops import dot as _dot
 from w2v.training.rowops import binary_coefficients
-from w2v.training.simd import combine_rows
+from w2v.training.simd import combine_rows, dot_tile
 from w2v.training.targets import fill_ring, fill_targets, subsample  # noqa: F401
 from w2v.training.trace import record
 
@@ -80,8 +80,10 @@ def binary_step(H, hi, syn1, rows, signs, n, alpha, E, g, want_loss):
     Updates u_k -= alpha dJ/du_k in place; adds -alpha dJ/dh to E[0].
     Returns J (0 unless want_loss). g: scratch (n,) of the vectors' dtype.
     """
-    for k in range(n):  # the dot products first: independent, they overlap
-        g[k] = _dot(H, hi, syn1, rows[k])
+    for k in range(0, n, 4):  # the scores first, four rows at a time (the last repeated)
+        k1, k2, k3 = min(k + 1, n - 1), min(k + 2, n - 1), min(k + 3, n - 1)
+        g[k], g[k1], g[k2], g[k3] = dot_tile(H, (hi,), syn1, (rows[k], rows[k1], rows[k2],
+                                                              rows[k3]))
     loss = binary_coefficients(signs, n, alpha, g, 0, want_loss)   # -alpha dJ/d(u_k . h)
     combine_rows(g, 0, syn1, rows, 0, n, E, 0)        # E += sum_k g_k u_k, one pass
     for k in range(n):

@@ -29,7 +29,7 @@ from numba import njit
 
 from w2v.training.kernel_args import JIT
 from w2v.training.rowops import axpy, binary_coefficients, dot, unsigned
-from w2v.training.simd import combine_rows
+from w2v.training.simd import combine_rows, dot_tile
 from w2v.training.trace import record
 
 
@@ -55,13 +55,23 @@ def distinct_rows(rows, n):
 
 @njit(inline="always", **JIT)
 def _scores(syn0, syn1, context, a, m, rows, n, D, G):
-    """D[j, k] = h_{a+j} . u_k and G[j', j] = h_{a+j'} . h_{a+j} (j' < j), before the run."""
-    for k in range(n):
-        for j in range(m):
-            D[j, k] = dot(syn0, context[a + j], syn1, rows[k])
-    for j in range(m):
-        for jp in range(j):
-            G[jp, j] = dot(syn0, context[a + jp], syn0, context[a + j])
+    """D[j, k] = h_{a+j} . u_k and G[j', j] = h_{a+j'} . h_{a+j} (j' < j), before the run.
+
+    Two by two (dot_tile; the last of an odd count taken twice)."""
+    for k in range(0, n, 2):
+        k1 = min(k + 1, n - 1)
+        for j in range(0, m, 2):
+            j1 = min(j + 1, m - 1)
+            D[j, k], D[j, k1], D[j1, k], D[j1, k1] = dot_tile(
+                syn0, (context[a + j], context[a + j1]), syn1, (rows[k], rows[k1]))
+    for j in range(0, m, 2):
+        j1 = min(j + 1, m - 1)
+        for jp in range(0, j, 2):   # jp + 1 < j
+            G[jp, j], G[jp, j1], G[jp + 1, j], G[jp + 1, j1] = dot_tile(
+                syn0, (context[a + jp], context[a + jp + 1]), syn0, (context[a + j],
+                                                                      context[a + j1]))
+        if j1 > j:
+            G[j, j1] = dot(syn0, context[a + j], syn0, context[a + j1])
 
 
 @njit(inline="always", **JIT)
