@@ -149,14 +149,12 @@ def cbow_pair(loss_kind, syn0, syn1, context, m, o, rows, signs, n, alpha, H, E,
     learn m times slower: on wiki106, WordSim-353 0.13 instead of gensim's 0.24.
     H, E: scratch (1, d). Returns J (0 unless want_loss).
     """
-    one = syn0.dtype.type(1)
+    one, share = syn0.dtype.type(1), syn0.dtype.type(1.0 / m)
     for k in range(H.shape[1]):
         H[0, k] = 0
         E[0, k] = 0
-    for j in range(m):
-        _axpy(one, syn0, context[j], H, 0)
-    for k in range(H.shape[1]):
-        H[0, k] /= m
+    for j in range(m):  # h = sum_w v_w / m: no pass of divisions (float64 ones, slow)
+        _axpy(share, syn0, context[j], H, 0)
     loss = output_step(loss_kind, H, 0, syn1, o, rows, signs, n, alpha, E, g, want_loss)
     for j in range(m):
         _axpy(one, E, 0, syn0, context[j])
