@@ -4,7 +4,8 @@ Every pair of a skip-gram window has the same target, the centre word o, so
 the same n rows u_k of U with signs s_k = +-1: o's Huffman path for
 hierarchical softmax; for negative sampling o and K negatives drawn once for
 the window (word2vec C draws K per pair; sharing them across a window, as
-Ji et al.'s pWord2Vec does, leaves the vectors' quality as it was: docs/speed.md).
+Ji et al.'s pWord2Vec does, leaves the vectors' quality as it was:
+docs/speed-history.md).
 Pair by pair, each of those rows is read and written 2b times per window, and
 the rows at the top of the tree, on every path, are written by every pair of
 every thread. Here a run of pairs whose inputs h_j = v_{c_j} are distinct
