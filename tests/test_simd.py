@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from w2v.training.simd import axpy_rows, combine_rows, dot_rows, dot_tile
+from w2v.training.simd import axpy_rows, combine_rows, combine_rows2, dot_rows, dot_tile
 
 LENGTHS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 47, 100, 300]
 
@@ -119,3 +119,27 @@ def test_combine_rows_equals_its_axpys(d, dtype, rtol, count):
     _combine(coefs, 2, X, rows, 1, count, got, 1)
     np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * 10)
     assert np.array_equal(got[[0, 2]], Y[[0, 2]])
+
+
+@njit
+def _combine2(coefs, c0, c1, X, rows, r0, count, Y, j0, j1):
+    combine_rows2(coefs, c0, c1, X, rows, r0, count, Y, j0, j1)
+
+
+@pytest.mark.parametrize("dtype,rtol", [(np.float64, 1e-13), (np.float32, 1e-5)])
+@pytest.mark.parametrize("d", LENGTHS)
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_combine_rows2_equals_two_combine_rows(d, dtype, rtol, count):
+    rng = np.random.default_rng(1000 + d + count)
+    X, Y = rng.standard_normal((6, d)).astype(dtype), rng.standard_normal((4, d)).astype(dtype)
+    coefs = rng.standard_normal(12).astype(dtype)
+    rows = np.array([5, 5, 4, 0, 4, 2, 5, 1, 3], np.int32)
+    expected = Y.copy()
+    _combine(coefs, 2, X, rows, 1, count, expected, 3)
+    _combine(coefs, 6, X, rows, 1, count, expected, 0)
+    got = Y.copy()
+    _combine2(coefs, 2, 6, X, rows, 1, count, got, 3, 0)
+    assert np.array_equal(got, expected)   # the same sums, term by term: the same bits
+    if count:
+        assert not np.array_equal(got[[0, 3]], Y[[0, 3]])
+    assert np.array_equal(got[[1, 2]], Y[[1, 2]])

@@ -1,4 +1,4 @@
-"""``dot_rows``, ``dot_tile``, ``axpy_rows``, ``combine_rows``: row operations in explicit vectors;
+"""``dot_rows``, ``dot_tile``, ``axpy_rows``, ``combine_rows(2)``: row operations in vectors;
 ``sigmoid_coefficients``: the sigmoid's step sizes, a vector of them at a time.
 
 The kernels' time goes to three operations on rows of d numbers: a dot
@@ -216,6 +216,43 @@ def _element(context, builder, vector_type, vector, index):
     return builder.load(builder.gep(ary.data, [index]))
 
 
+def _combine_ok(coefs, X, rows, Y, *indices):
+    return (_rows_ok(X, Y) and isinstance(coefs, types.Array) and coefs.ndim == 1 and
+            coefs.dtype == X.dtype and isinstance(rows, types.Array) and rows.ndim == 1 and
+            isinstance(rows.dtype, types.Integer) and
+            all(isinstance(v, types.Integer) for v in indices))
+
+
+def _combine(context, builder, coefs, X, rows, r0, count, starts, dests, n, step):
+    """Code for dests[q] += sum_{t < count} coefs[starts[q] + t] X[rows[r0 + t]] (dests:
+    pointers to rows of n), in one pass: each term's vectors loaded once for all q.
+    coefs, X, rows: (numba type, value); step: 64-byte vectors per step."""
+    def term_row(t):  # pointer to X[rows[r0 + t], 0]
+        r = _element(context, builder, rows[0], rows[1], builder.add(r0, t))
+        return _row(context, builder, X[0], X[1], rows[0].dtype, r)[0]
+
+    def piece(vec, k):
+        sums = [cgutils.alloca_once_value(builder, vec.load(y, k)) for y in dests]
+        with cgutils.for_range(builder, count) as loop:
+            x = vec.load(term_row(loop.index), k)
+            for acc, start in zip(sums, starts):
+                c = _element(context, builder, coefs[0], coefs[1], builder.add(start, loop.index))
+                builder.store(vec.fma(vec.splat(c), x, builder.load(acc)), acc)
+        for acc, y in zip(sums, dests):
+            vec.store(builder.load(acc), y, k)
+
+    # Each vector's sum over t is a chain of dependent FMAs: a step of several
+    # vectors keeps that many chains (times the registers each splits into)
+    # going at once, and reads each term's coefficient and row index once.
+    elem = dests[0].type.pointee
+    whole = _Vectors(builder, elem, step * _lanes(elem))
+    _over_row(builder, elem, n, step, lambda k: piece(whole, k), piece)
+
+
+def _intp(context, builder, sig, args, *which):
+    return [context.cast(builder, args[k], sig.args[k], types.intp) for k in which]
+
+
 @intrinsic
 def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
     """Y[j] += sum_{t < count} coefs[c0 + t] X[rows[r0 + t]], in one pass over Y[j].
@@ -224,41 +261,36 @@ def combine_rows(typingctx, coefs, c0, X, rows, r0, count, Y, j):
     wrote; here each vector of Y[j] is read once, summed over the t in a
     register, and written once. coefs: 1-D of X's dtype; rows: 1-D integers.
     """
-    if not (_rows_ok(X, Y) and isinstance(coefs, types.Array) and coefs.ndim == 1 and
-            coefs.dtype == X.dtype and isinstance(rows, types.Array) and rows.ndim == 1 and
-            isinstance(rows.dtype, types.Integer) and
-            all(isinstance(v, types.Integer) for v in (c0, r0, count, j))):
+    if not _combine_ok(coefs, X, rows, Y, c0, r0, count, j):
         return None
 
     def codegen(context, builder, sig, args):
-        ct, _, xt, rt, _, _, yt, jt = sig.args
-        c0, r0, count = (context.cast(builder, args[k], sig.args[k], types.intp)
-                         for k in (1, 4, 5))
-        y, n = _row(context, builder, yt, args[6], jt, args[7])
-
-        def term(t):  # (coefs[c0 + t], pointer to X[rows[r0 + t], 0])
-            c = _element(context, builder, ct, args[0], builder.add(c0, t))
-            r = _element(context, builder, rt, args[3], builder.add(r0, t))
-            x, _ = _row(context, builder, xt, args[2], rt.dtype, r)
-            return c, x
-
-        def piece(vec, k):
-            acc = cgutils.alloca_once_value(builder, vec.load(y, k))
-            with cgutils.for_range(builder, count) as loop:
-                c, x = term(loop.index)
-                builder.store(vec.fma(vec.splat(c), vec.load(x, k), builder.load(acc)), acc)
-            vec.store(builder.load(acc), y, k)
-
-        # Each vector's sum over t is a chain of dependent FMAs: a step of
-        # COMBINE_STEP vectors keeps that many chains (times the registers
-        # each splits into) going at once, and reads each term's coefficient
-        # and row index once for all of them.
-        elem = y.type.pointee
-        whole = _Vectors(builder, elem, COMBINE_STEP * _lanes(elem))
-        _over_row(builder, elem, n, COMBINE_STEP, lambda k: piece(whole, k), piece)
+        c0, r0, count = _intp(context, builder, sig, args, 1, 4, 5)
+        y, n = _row(context, builder, sig.args[6], args[6], sig.args[7], args[7])
+        _combine(context, builder, (sig.args[0], args[0]), (sig.args[2], args[2]),
+                 (sig.args[3], args[3]), r0, count, [c0], [y], n, COMBINE_STEP)
         return context.get_dummy_value()
 
     return types.void(coefs, c0, X, rows, r0, count, Y, j), codegen
+
+
+@intrinsic
+def combine_rows2(typingctx, coefs, c0, c1, X, rows, r0, count, Y, j0, j1):
+    """combine_rows into two rows at once: Y[j0] with coefs[c0:], Y[j1] with coefs[c1:]
+    (j0 != j1). Each term's row is loaded once for both: one load per two FMAs."""
+    if not _combine_ok(coefs, X, rows, Y, c0, c1, r0, count, j0, j1):
+        return None
+
+    def codegen(context, builder, sig, args):
+        c0, c1, r0, count = _intp(context, builder, sig, args, 1, 2, 5, 6)
+        y0, n = _row(context, builder, sig.args[7], args[7], sig.args[8], args[8])
+        y1, _ = _row(context, builder, sig.args[7], args[7], sig.args[9], args[9])
+        _combine(context, builder, (sig.args[0], args[0]), (sig.args[3], args[3]),
+                 (sig.args[4], args[4]), r0, count, [c0, c1], [y0, y1], n,
+                 COMBINE_STEP // 2)   # twice the sums: half the step, as many registers
+        return context.get_dummy_value()
+
+    return types.void(coefs, c0, c1, X, rows, r0, count, Y, j0, j1), codegen
 
 
 # The float32 exponential of sigmoid_coefficients: e^t = 2^n e^r for t <= 0,

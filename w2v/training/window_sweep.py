@@ -30,7 +30,7 @@ from numba import njit
 
 from w2v.training.kernel_args import JIT
 from w2v.training.rowops import axpy, binary_coefficients, dot, unsigned
-from w2v.training.simd import combine_rows, dot_tile
+from w2v.training.simd import combine_rows, combine_rows2, dot_tile
 from w2v.training.trace import record
 
 
@@ -116,7 +116,11 @@ def window_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, lo
     for j in range(m):          # E_j = sum_k c_jk u_k + sum_{j'<j} (c_j . c_j') h_j'
         for i in range(Eb.shape[1]):
             Eb[j, i] = 0
-        combine_rows(C, j * L, syn1, rows, 0, n, Eb, j)
+    for j in range(0, m - 1, 2):  # the sums over k two pairs at a time: u_k loaded once
+        combine_rows2(C, j * L, (j + 1) * L, syn1, rows, 0, n, Eb, j, j + 1)
+    if m % 2:
+        combine_rows(C, (m - 1) * L, syn1, rows, 0, n, Eb, m - 1)
+    for j in range(m):
         row = unsigned(j * L)
         for jp in range(j):
             f, before = D.dtype.type(0), unsigned(jp * L)
@@ -124,8 +128,13 @@ def window_run(syn0, syn1, context, a, b, rows, signs, n, alpha, scratch, t0, lo
                 f += C[row + k] * C[before + k]
             F[jp] = f
         combine_rows(F, 0, syn0, context, a, j, Eb, j)
-    for k in range(n):          # u_k += sum_j c_jk h_j
-        combine_rows(CT, k * M, syn0, context, a, m, syn1, rows[k])
+    for k in range(0, n, 2):    # u_k += sum_j c_jk h_j, two rows at a time: h_j loaded once
+        if k + 1 < n and rows[k] != rows[k + 1]:   # (a negative drawn twice goes one by one)
+            combine_rows2(CT, k * M, (k + 1) * M, syn0, context, a, m, syn1, rows[k],
+                          rows[k + 1])
+        else:
+            for q in range(k, min(k + 2, n)):
+                combine_rows(CT, q * M, syn0, context, a, m, syn1, rows[q])
     for j in range(m):
         axpy(syn0.dtype.type(1), Eb, j, syn0, context[a + j])
     return loss, counted
