@@ -4,6 +4,7 @@ loaded (engines/compiled.py); the build leaves no files behind and dies with its
 
 import glob
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -77,10 +78,12 @@ def _load(kernels, tmp):
                           timeout=600, env=env)
 
 
-@pytest.fixture
-def built(tmp_path):
-    """A kernel folder holding a fresh build, and the $TMPDIR the build had."""
-    kernels, tmp = tmp_path / "kernels", tmp_path / "tmp"
+@pytest.fixture(scope="module")
+def fresh_build(tmp_path_factory):
+    """A kernel folder holding a fresh build, and the $TMPDIR the build had (built
+    once for the module: each build takes some 13 s)."""
+    root = tmp_path_factory.mktemp("fresh_build")
+    kernels, tmp = root / "kernels", root / "tmp"
     kernels.mkdir()
     tmp.mkdir()
     first = _load(kernels, tmp)
@@ -88,8 +91,17 @@ def built(tmp_path):
     return kernels, tmp, first
 
 
-def test_a_build_leaves_the_module_its_record_and_nothing_else(built):
-    kernels, tmp, first = built
+@pytest.fixture
+def built(fresh_build, tmp_path):
+    """A copy of fresh_build's kernel folder for a test to damage, and an empty $TMPDIR."""
+    kernels, tmp = tmp_path / "kernels", tmp_path / "tmp"
+    shutil.copytree(fresh_build[0], kernels)
+    tmp.mkdir()
+    return kernels, tmp, fresh_build[2]
+
+
+def test_a_build_leaves_the_module_its_record_and_nothing_else(fresh_build):
+    kernels, tmp, first = fresh_build
     names = sorted(os.listdir(kernels))
     assert len(names) == 2 and names[1] == names[0] + ".built", names
     size, digest = (kernels / names[1]).read_text().split()
