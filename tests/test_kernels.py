@@ -281,7 +281,7 @@ def test_negatives_follow_the_unigram_power_distribution():
     for turn in range(8000):
         state, n = kernels.fill_targets(kernels.NEG, 0, 10, state, tables[1], tables[2],
                                         tables[3], tables[4], tables[5], rows, signs,
-                                        np.zeros((6, 3)), ring, turn % kernels.NEG_AHEAD)
+                                        ring, turn % kernels.NEG_AHEAD)
         state = np.uint64(state)
         assert n == 11 and rows[0] == 0 and np.all(rows[1:] != 0)
         np.add.at(draws, rows[1:], 1)

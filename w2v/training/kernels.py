@@ -189,12 +189,17 @@ def _negatives(loss_kind, K):
 def _targets(loss_kind, K, o, state, syn1, tables, scratch, step, hot):
     """fill_targets for target o from row step % NEG_AHEAD of the negatives' ring
     (step: the pair's or the window's number), the rows then made private where
-    hot; returns (state, rows)."""
+    hot; returns (state, rows). The negatives drawn in their place are prefetched
+    in the copy this job will use (a hot word's own row, not the shared one)."""
     _, accept, alias, codes, points, lengths = tables  # keep: applied by subsample
     rows, signs, ring = scratch[1], scratch[2], scratch[7]
+    turn = step % NEG_AHEAD
     state, nt = fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths,
-                             rows, signs, syn1, ring, step % NEG_AHEAD)
+                             rows, signs, ring, turn)
     private_targets(rows, nt, hot)
+    if loss_kind == NEG:
+        for k in range(K):
+            prefetch_row(syn1, output_row(ring[turn, k], hot))
     return state, nt
 
 

@@ -3,7 +3,7 @@
 ``subsample`` keeps each corpus word w with probability keep[w] (word2vec
 C's formula, corpus.keep_probabilities). ``fill_targets`` gives a pair's output
 rows and their signs s_k: [o, w_1..w_K] and [+1, -1, ..., -1] for negative
-sampling (the K negatives drawn NEG_AHEAD pairs ahead, so their rows are
+sampling (the K negatives drawn NEG_AHEAD pairs ahead, so that their rows can be
 prefetched meanwhile), o's Huffman path and +-1 per branch for hierarchical
 softmax. ``fill_ring`` draws a job's first NEG_AHEAD pairs' negatives.
 """
@@ -11,7 +11,6 @@ softmax. ``fill_ring`` draws a job's first NEG_AHEAD pairs' negatives.
 from numba import njit
 
 from w2v.training.kernel_args import HS, MAX_REDRAWS, NEG
-from w2v.training.prefetch import prefetch_row
 from w2v.training.rng import JIT, draw_word, rand_unit
 
 
@@ -34,14 +33,15 @@ def subsample(ids, keep, out, state):
 
 @njit(inline="always", **JIT)
 def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, rows,
-                 signs, syn1, ring, turn):
+                 signs, ring, turn):
     """Rows and signs of target o's output step; returns (state, number of rows).
 
     Negative sampling takes the K negatives drawn NEG_AHEAD pairs ago from
     the alias table (accept, alias), row ``turn`` of ``ring`` (NEG_AHEAD, K),
     each redrawn while it equals o (as word2vec.getNegativeSamples does, at
     most MAX_REDRAWS times: then the number of rows returned is -1),
-    and draws the K of a later pair in their place (their rows prefetched).
+    and draws the K of a later pair in their place (the caller prefetches their
+    rows: it knows which copy of a row its job uses).
     Hierarchical softmax copies o's path (codes, points, lengths: HuffmanTree's).
     """
     if loss_kind == NEG:
@@ -57,9 +57,7 @@ def fill_targets(loss_kind, o, K, state, accept, alias, codes, points, lengths, 
                 redraws += 1
             rows[k] = w
             signs[k] = -1.0
-            state, later = draw_word(state, accept, alias)
-            ring[turn, k - 1] = later
-            prefetch_row(syn1, later)
+            state, ring[turn, k - 1] = draw_word(state, accept, alias)
         return state, K + 1
     if loss_kind == HS:
         n = lengths[o]
