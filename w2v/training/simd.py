@@ -14,7 +14,7 @@ not wait for each other, and sums the lanes pairwise at the end. dot_tile
 computes several dot products (inputs by output rows) in one pass, so that
 each loaded vector serves several multiply-adds: on AVX2 a lone dot product
 is bound by its two loads per multiply-add (in a 2 x 2 tile a dot product
-takes 23% less time at d = 100, 37% less at d = 300: docs/speed.md).
+takes 23% less time at d = 100, 37% less at d = 300: docs/speed-history.md).
 Rows are given as (matrix, row index), C-ordered 2-D, of one dtype.
 """
 
