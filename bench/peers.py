@@ -27,7 +27,9 @@ to the next; the tables give medians over the rounds, then ours / the fastest
 peer. The scaling table: the corpus repeated 1x and 10x (``--scales 1,10,100``
 for 100x), skip-gram + neg at d = 100, one epoch: ours and gensim's words/s and
 peak RSS, medians; min-count is multiplied by the scale, so every scale has
-the same vocabulary and what grows is only what the corpus itself costs. Our
+the same vocabulary and what grows is only what the corpus itself costs. Each of
+its rounds runs every scale, in an order that reverses too, so that the scales'
+figures come from the same stretches of the machine's time. Our
 runs read the text every time (``--no-cache``). The machine's load average is
 printed at the start and end.
 
@@ -201,9 +203,10 @@ def _progress(n, total, run, label):
              run["words_per_second"], run["wall_seconds"], run["peak_mib"]), flush=True)
 
 
-def order(tools, rnd):
-    """The round's order: reversed every other round, so a drift of the load hits all."""
-    return list(tools) if rnd % 2 else list(reversed(tools))
+def order(items, rnd):
+    """The round's order of tools (or scales): reversed every other round, so that a
+    drift of the load hits all of them."""
+    return list(items) if rnd % 2 else list(reversed(items))
 
 
 # ---- the tables ---------------------------------------------------------
@@ -314,24 +317,33 @@ def main_section(args, setups, tools, corpus, words, folder, runs):
         _progress(n, len(plan), runs[-1], "round %d %-10s" % (rnd, config))
 
 
+def scaling_plan(scales, tools, rounds):
+    """[(round, scale, tool)]: every round runs every scale, each with every tool."""
+    return [(rnd, scale, tool) for rnd in range(1, rounds + 1)
+            for scale in order(scales, rnd) for tool in order(tools, rnd)]
+
+
 def scaling_section(args, setups, tools, folder, base_words, runs):
     """``tools`` (ours, gensim) on the corpus repeated args.scales times, one epoch;
-    appends to ``runs``."""
+    appends to ``runs``. Every round runs every scale (scaling_plan), so that each
+    scale's medians come from the same stretches of a shared host's time, not from
+    one stretch each."""
     tools = [t for t in tools if "unavailable" not in setups[t]]
-    n, total = 0, len(args.scales) * args.rounds * len(tools)
-    for scale in args.scales:
-        corpus = peer_tools.repeat_corpus(args.corpus, scale, folder)
-        for rnd in range(1, args.rounds + 1):
-            for tool in order(tools, rnd):
-                # min-count x scale: the same vocabulary (and vectors) at every
-                # scale, so that what grows is only what the corpus costs.
-                run = run_tool(tool, setups[tool], "sg-neg", rnd, args, corpus,
-                               scale * base_words, folder, 1, score=False,
-                               min_count=args.min_count * scale)
-                runs.append(dict(run, config="%dx" % scale, scale=scale))
-                n += 1
-                _progress(n, total, runs[-1], "%4dx round %d" % (scale, rnd))
-        os.remove(corpus)
+    corpora = {scale: peer_tools.repeat_corpus(args.corpus, scale, folder)
+               for scale in args.scales}
+    plan = scaling_plan(args.scales, tools, args.rounds)
+    try:
+        for n, (rnd, scale, tool) in enumerate(plan, start=1):
+            # min-count x scale: the same vocabulary (and vectors) at every
+            # scale, so that what grows is only what the corpus costs.
+            run = run_tool(tool, setups[tool], "sg-neg", rnd, args, corpora[scale],
+                           scale * base_words, folder, 1, score=False,
+                           min_count=args.min_count * scale)
+            runs.append(dict(run, config="%dx" % scale, scale=scale))
+            _progress(n, len(plan), runs[-1], "%4dx round %d" % (scale, rnd))
+    finally:
+        for corpus in corpora.values():
+            os.remove(corpus)
 
 
 def main(argv=None):

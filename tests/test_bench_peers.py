@@ -141,6 +141,16 @@ def test_rounds_alternate_the_order():
     assert peers.order(tools, 2) == tools[::-1]
 
 
+def test_every_scaling_round_runs_every_scale():
+    plan = peers.scaling_plan([1, 10, 100], ["ours", "gensim"], rounds=2)
+    assert len(plan) == len(set(plan)) == 2 * 3 * 2
+    for rnd in (1, 2):
+        ran = [(scale, tool) for r, scale, tool in plan if r == rnd]
+        assert sorted(ran) == [(s, t) for s in (1, 10, 100) for t in ("gensim", "ours")]
+    assert [s for r, s, t in plan if t == "ours"] == [1, 10, 100, 100, 10, 1]
+    assert [r for r, s, t in plan] == sorted(r for r, s, t in plan)   # rounds one after another
+
+
 def test_ratio_line_takes_the_fastest_peer():
     fig = dict.fromkeys(peers.FIELDS)
     meds = {("c", "ours"): dict(fig, words_per_second=300.0, peak_mib=200.0, wordsim353=0.5),
