@@ -33,7 +33,8 @@ figures come from the same stretches of the machine's time. Our
 runs read the text every time (``--no-cache``). The machine's load average is
 printed at the start and end.
 
-A benchmark, not a test: the full run takes about 20 minutes on two cores.
+A benchmark, not a test: on two cores the default run takes about two hours,
+``--epochs 1`` about 35 minutes and ``--scales 1,10,100`` 25 more.
 ``--quick`` (one round, one epoch, sg-neg, no scaling) checks it in about a minute.
 """
 
@@ -329,10 +330,10 @@ def scaling_section(args, setups, tools, folder, base_words, runs):
     scale's medians come from the same stretches of a shared host's time, not from
     one stretch each."""
     tools = [t for t in tools if "unavailable" not in setups[t]]
-    corpora = {scale: peer_tools.repeat_corpus(args.corpus, scale, folder)
-               for scale in args.scales}
-    plan = scaling_plan(args.scales, tools, args.rounds)
+    corpora, plan = {}, scaling_plan(args.scales, tools, args.rounds)
     try:
+        for scale in args.scales:
+            corpora[scale] = peer_tools.repeat_corpus(args.corpus, scale, folder)
         for n, (rnd, scale, tool) in enumerate(plan, start=1):
             # min-count x scale: the same vocabulary (and vectors) at every
             # scale, so that what grows is only what the corpus costs.
