@@ -1,4 +1,4 @@
-"""engines/huffman.py: the Huffman tree of hierarchical softmax."""
+"""w2v/training/huffman.py: the Huffman tree of hierarchical softmax (gensim's)."""
 
 import heapq
 from itertools import combinations
@@ -111,18 +111,21 @@ def test_bad_counts():
 # ---- against gensim ----------------------------------------------------------
 
 def gensim_paths(counts):
-    """gensim's codes and points for a vocabulary with these counts, in this order."""
+    """gensim's codes and points for a vocabulary whose rows are in order of first
+    appearance (ours): gensim 4 sorts it by count, equal counts last-seen first, and
+    builds its tree on that order. Returned in the rows' order."""
     pytest.importorskip("gensim")
     from gensim.models.keyedvectors import KeyedVectors
     from gensim.models.word2vec import _assign_binary_codes
+    theirs = np.lexsort((-np.arange(len(counts)), -np.asarray(counts)))
     kv = KeyedVectors(2)
-    kv.add_vectors(["w%d" % i for i in range(len(counts))], np.zeros((len(counts), 2)))
+    kv.add_vectors(["w%d" % i for i in theirs], np.zeros((len(counts), 2)))
     kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
-    for i, c in enumerate(counts):
-        kv.set_vecattr(i, "count", int(c))
+    for i, row in enumerate(theirs):
+        kv.set_vecattr(i, "count", int(counts[row]))
     _assign_binary_codes(kv)
-    return [(list(kv.get_vecattr(i, "code")), list(kv.get_vecattr(i, "point")))
-            for i in range(len(counts))]
+    return [(list(kv.get_vecattr("w%d" % row, "code")), list(kv.get_vecattr("w%d" % row, "point")))
+            for row in range(len(counts))]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -136,21 +139,40 @@ def test_same_as_gensim_without_ties(seed):
         assert tree.path(w)[1].tolist() == points
 
 
-def test_gensim_breaks_ties_otherwise_but_as_short():
-    """Equal counts: gensim's heap may take other equal nodes first; both are optimal."""
-    counts = np.sort(np.random.default_rng(1).integers(1, 20, size=400))[::-1]
+@pytest.mark.parametrize("seed", range(4))
+def test_same_as_gensim_with_ties(seed):
+    """Equal counts everywhere: gensim's heap decides which equal node comes first, and
+    so does ours, step for step."""
+    counts = np.sort(np.random.default_rng(seed).integers(1, 20, size=400))[::-1]
     tree = build_huffman(counts)
-    theirs = gensim_paths(counts)
-    assert np.dot(counts, [len(c) for c, _ in theirs]) == np.dot(counts, tree.lengths)
-    assert any(tree.path(w)[0].tolist() != c for w, (c, _) in enumerate(theirs))
+    for w, (code, points) in enumerate(gensim_paths(counts)):
+        assert tree.path(w)[0].tolist() == code
+        assert tree.path(w)[1].tolist() == points
+
+
+def test_equal_leaves_are_not_paired_as_vocabulary_neighbours():
+    """word2vec C's two queues pair equal leaves as neighbours in the vocabulary (63 with
+    62, 61 with 60, ...); gensim's heap, and so ours, takes them in its own order."""
+    tree = build_huffman(np.full(64, 5))
+    last_node = [tree.path(w)[1][-1] for w in range(64)]
+    neighbours = sum(last_node[w] == last_node[w + 1] for w in range(0, 64, 2))
+    assert neighbours < 32
+    assert int(np.dot(np.full(64, 5), tree.lengths)) == optimal_cost([5] * 64)
 
 
 @needs_real_wiki
-def test_real_vocabulary_against_gensim():
+def test_real_corpus_gets_gensims_tree():
+    """wiki106: every word's path equals the one gensim's Word2Vec gives it."""
+    pytest.importorskip("gensim")
+    from gensim.models import Word2Vec
     from w2v.training.corpus import build_vocabulary
-    counts = build_vocabulary(WIKI, min_count=5).counts
-    tree = build_huffman(counts)
-    theirs = gensim_paths(counts)
-    assert np.dot(counts, [len(c) for c, _ in theirs]) == np.dot(counts, tree.lengths)
-    assert int(np.dot(counts, tree.lengths)) == optimal_cost(counts)
+    vocab = build_vocabulary(WIKI, min_count=5)
+    tree = build_huffman(vocab.counts)
+    assert int(np.dot(vocab.counts, tree.lengths)) == optimal_cost(vocab.counts)
     assert tree.lengths[0] <= 5 and tree.lengths.max() >= 15
+    model = Word2Vec(vector_size=2, min_count=5, hs=1, negative=0)
+    model.build_vocab(corpus_file=str(WIKI))
+    assert len(model.wv) == len(vocab.words)
+    for w, word in enumerate(vocab.words):
+        assert tree.path(w)[0].tolist() == list(model.wv.get_vecattr(word, "code")), word
+        assert tree.path(w)[1].tolist() == list(model.wv.get_vecattr(word, "point")), word

@@ -1,6 +1,7 @@
 """The training kernels as the trainer calls them: built ahead of time, loaded without numba.
 
-w2v/training/kernels.py's EXPORTS (train_job per vectors' dtype, alias_table)
+w2v/training/kernels.py's EXPORTS (train_job per vectors' dtype, alias_table,
+huffman_merge)
 are built once by w2v/infra/aot.py into an extension module; every later
 training process imports it and never loads numba (about 130 MB and 0.3 s
 less per process). The module goes to w2v/training/__pycache__ when that is
@@ -95,3 +96,9 @@ def train_job(*args):
 def alias_table(p):
     """rng.alias_table: (accept float64 (V,), alias int32 (V,)) of p float64 (V,)."""
     return load().alias_table(np.ascontiguousarray(p, dtype=np.float64))
+
+
+def huffman_merge(sorted_counts):
+    """huffman_heap.heap_merge: (parent, bit, depth) of the Huffman tree of the leaves
+    with these counts (sorted descending, as gensim orders them)."""
+    return load().huffman_merge(np.ascontiguousarray(sorted_counts, dtype=np.int64))

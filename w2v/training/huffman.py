@@ -7,16 +7,28 @@ path goes to branch 0 and sigma(-u_n^T v_c) where it goes to branch 1
 (``word2vec.hierarchicalSoftmaxLossAndGradient``). A Huffman tree gives
 frequent words short paths, so a pair costs O(log V) on average.
 
-The tree is word2vec C's (``CreateBinaryTree``): leaves sorted by count,
-two queues (leaves from the rarest up, inner nodes in the order they are
-made), the two smallest nodes merged into inner node a = 0, 1, ..., V - 2
-(the root is V - 2); of the two, the first taken gets bit 0 and the second
-bit 1; on equal counts the inner node is taken before the leaf. gensim builds
-the same tree with a heap; where counts tie, the heap may take equal nodes in
-another order, giving other (equally short) codes.
+The tree is gensim's (``_build_heap``): a heap of the nodes ordered by count
+alone, the two smallest merged into inner node a = 0, 1, ..., V - 2 (the root
+is V - 2), the first taken getting bit 0 and the second bit 1. Where counts
+tie, which equal node comes out first is decided by the heap's layout and the
+order the leaves go in; ``huffman_heap.heap_merge`` repeats CPython's heapq step
+for step, and
+``build_huffman`` puts the leaves in gensim 4's order, so a corpus gets the tree
+gensim gives it (tests/test_huffman.py).
+
+word2vec C (``CreateBinaryTree``) merges with two queues instead and takes equal
+leaves in vocabulary order (for equal counts, the order the words were first
+seen). Every such tree is optimal (the same sum of count x code length), but
+they train differently: on wiki106 x10 (skip-gram + hs, one epoch, 2 workers,
+seeds 1 and 2) ours gave SimLex 0.140 and 0.145 on word2vec C's tree, 0.149 and
+0.153 on it with the equal leaves shuffled, 0.176 and 0.175 on gensim's, and
+gensim 0.186 and 0.193 (docs/speed.md). Why the heap's order trains better is
+not known.
 """
 
 import numpy as np
+
+from w2v.training import compiled
 
 
 class HuffmanTree:
@@ -44,46 +56,13 @@ class HuffmanTree:
         return self.codes[w, :n], self.points[w, :n]
 
 
-def _merge(sorted_counts):
-    """word2vec C's two-queue Huffman construction over counts sorted descending.
-
-    Returns (parent, bit): for each of the 2V - 1 nodes (leaves 0..V-1 in the
-    sorted order, inner nodes V..2V-2), its parent node and the bit of the
-    branch leading to it (the root's entries are unused).
-    """
-    V = len(sorted_counts)
-    count = [int(c) for c in sorted_counts] + [0] * (V - 1)
-    parent = [0] * (2 * V - 1)
-    bit = [0] * (2 * V - 1)
-    leaf, inner = V - 1, V          # the next candidate of each queue
-    for a in range(V - 1):
-        pair = []
-        for _ in range(2):
-            # The leaf only if strictly smaller (and inner queue not empty).
-            if leaf >= 0 and (inner >= V + a or count[leaf] < count[inner]):
-                pair.append(leaf)
-                leaf -= 1
-            else:
-                pair.append(inner)
-                inner += 1
-        count[V + a] = count[pair[0]] + count[pair[1]]
-        parent[pair[0]] = parent[pair[1]] = V + a
-        bit[pair[1]] = 1
-    return np.array(parent, dtype=np.int64), np.array(bit, dtype=np.uint8)
-
-
-def _depths(parent, V):
-    """Depth of every node (root 0): parents have larger indices, so go downwards."""
-    depth = np.zeros(2 * V - 1, dtype=np.int64)
-    for node in range(2 * V - 3, -1, -1):
-        depth[node] = depth[parent[node]] + 1
-    return depth
-
-
 def build_huffman(counts):
     """The Huffman tree of a vocabulary with these counts (int (V,), V >= 1).
 
-    O(V log V) for the sort, then O(V) to merge and O(V L) to write the paths.
+    The leaves enter the heap by count descending, equal counts from the last
+    row up: gensim 4's vocabulary order when the rows are in order of first
+    appearance (ours, word2vec C's), so a corpus gets gensim's tree.
+    O(V log V) to sort and to merge, then O(V L) to write the paths.
     Returns a HuffmanTree whose rows follow ``counts``' order.
     """
     counts = np.asarray(counts)
@@ -94,9 +73,9 @@ def build_huffman(counts):
         raise ValueError("word counts must be >= 0; word %d has %s"
                          % (int(np.argmin(counts)), counts.min().item()))
     V = len(counts)
-    order = np.argsort(-counts, kind="stable")       # sorted leaf i is word order[i]
-    parent, bit = _merge(counts[order])
-    lengths = _depths(parent, V)[:V]
+    order = np.lexsort((-np.arange(V), -counts))     # sorted leaf i is word order[i]
+    parent, bit, depth = compiled.huffman_merge(counts[order])
+    lengths = depth[:V]
     L = int(lengths.max())
     codes = np.zeros((V, L), dtype=np.uint8)
     points = np.full((V, L), -1, dtype=np.int32)

@@ -64,6 +64,7 @@ def train_job_signature(dtype):
 
 
 ALIAS_TABLE_SIGNATURE = "Tuple((f8[::1], i4[::1]))(f8[::1])"
+HUFFMAN_MERGE_SIGNATURE = "Tuple((i8[::1], u1[::1], i8[::1]))(i8[::1])"
 
 
 def _matches(value, kind, dtype):

@@ -41,7 +41,7 @@ Random numbers: w2v.training.rng's generator, one per job, seeded from
 
 The constants (settings' codes, a job's status) are w2v.training.kernel_args's,
 which the trainer reads without numba. ``EXPORTS`` is what w2v/training/compiled.py
-builds ahead of time: train_job per vectors' dtype, and rng.alias_table.
+builds ahead of time: train_job per dtype, rng.alias_table, huffman_heap.heap_merge.
 """
 
 import math
@@ -52,8 +52,9 @@ from numba import njit
 from w2v.infra import kernel_cache
 from w2v.training.borrow import borrow
 from w2v.training.kernel_args import (  # noqa: F401 (re-exported for the tests)
-    ALIAS_TABLE_SIGNATURE, CBOW, DTYPES, FINISHED, GAVE_UP, HS, MAX_REDRAWS, NEG, NEG_AHEAD,
-    SKIPGRAM, SOFTMAX, STATUS, STOPPED, train_job_signature)
+    ALIAS_TABLE_SIGNATURE, CBOW, DTYPES, FINISHED, GAVE_UP, HS, HUFFMAN_MERGE_SIGNATURE,
+    MAX_REDRAWS, NEG, NEG_AHEAD, SKIPGRAM, SOFTMAX, STATUS, STOPPED, train_job_signature)
+from w2v.training.huffman_heap import heap_merge
 from w2v.training.hot_rows import (give_back, hot_settings, input_row, output_row,
                                    private_targets, take_rows)
 from w2v.training.window_sweep import window_pairs
@@ -395,4 +396,5 @@ def _train_pieces(settings, arrays, tables, scratch, state, hot):
 
 
 EXPORTS = [("train_job_" + np.dtype(dtype).name, train_job, train_job_signature(dtype))
-           for dtype in DTYPES] + [("alias_table", alias_table, ALIAS_TABLE_SIGNATURE)]
+           for dtype in DTYPES] + [("alias_table", alias_table, ALIAS_TABLE_SIGNATURE),
+                                   ("huffman_merge", heap_merge, HUFFMAN_MERGE_SIGNATURE)]
