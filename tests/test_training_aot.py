@@ -97,13 +97,14 @@ TRAIN = ("import atexit, runpy, sys\n"
          "atexit.register(lambda: print('numba loaded:', 'numba' in sys.modules))\n"
          "sys.argv = ['w2v', 'train', '--corpus', sys.argv[1], '--out', sys.argv[2],"
          " '--epochs', '1', '--dim', '8', '--min-count', '1', '--seed', '3',"
-         " '--workers', '1']\n"
+         " '--workers', '1'] + sys.argv[3:]\n"
          "runpy.run_module('w2v', run_name='__main__')\n")
 
 
-def _train(tmp_path, name, env=None, corpus=None):
+def _train(tmp_path, name, env=None, corpus=None, options=()):
     corpus = corpus or _corpus(tmp_path)
-    run = subprocess.Popen([sys.executable, "-c", TRAIN, str(corpus), str(tmp_path / name)],
+    run = subprocess.Popen([sys.executable, "-c", TRAIN, str(corpus), str(tmp_path / name),
+                            *options],
                            cwd=str(ROOT), env=dict(os.environ, **(env or {})), text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return run
@@ -124,8 +125,9 @@ def _corpus(tmp_path):
     return path
 
 
-def test_a_training_run_does_not_import_numba(tmp_path):
-    out = _finish(_train(tmp_path, "out"))
+@pytest.mark.parametrize("loss", ["neg", "hs"])   # hs: the Huffman merge is built too
+def test_a_training_run_does_not_import_numba(tmp_path, loss):
+    out = _finish(_train(tmp_path, "out", options=("--loss", loss)))
     assert out.splitlines()[-1] == "numba loaded: False", out
     assert "Compiling" not in out  # built by the session's fixture
 
