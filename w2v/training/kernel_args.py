@@ -19,7 +19,7 @@ MAX_REDRAWS = 10 ** 6
 # of each matrix, the ones every thread writes (w2v.training.hot_rows). 256,
 # not 1024: fewer rows for the caches to hold besides the shared ones, and to
 # copy in and add back at every job (CBOW + neg 2.35 -> 2.22 s; 4096 rows
-# 3.5 s; which of the two counts more is open: docs/speed-history.md).
+# 3.5 s; which of the two counts more is open: docs/speed-zen1.md).
 HOT_ROWS = 256
 # totals[STATUS] of a job: how it ended.
 STATUS, FINISHED, STOPPED, GAVE_UP = 5, 0.0, 1.0, 2.0
