@@ -12,18 +12,17 @@ alone, the two smallest merged into inner node a = 0, 1, ..., V - 2 (the root
 is V - 2), the first taken getting bit 0 and the second bit 1. Where counts
 tie, which equal node comes out first is decided by the heap's layout and the
 order the leaves go in; ``huffman_heap.heap_merge`` repeats CPython's heapq step
-for step, and
-``build_huffman`` puts the leaves in gensim 4's order, so a corpus gets the tree
-gensim gives it (tests/test_huffman.py).
+for step, and ``build_huffman`` puts the leaves in gensim 4's order, so a corpus
+gets the tree gensim gives it (tests/test_huffman.py).
 
 word2vec C (``CreateBinaryTree``) merges with two queues instead and takes equal
 leaves in vocabulary order (for equal counts, the order the words were first
 seen). Every such tree is optimal (the same sum of count x code length), but
-they train differently: on wiki106 x10 (skip-gram + hs, one epoch, 2 workers,
-seeds 1 and 2) ours gave SimLex 0.140 and 0.145 on word2vec C's tree, 0.149 and
-0.153 on it with the equal leaves shuffled, 0.176 and 0.175 on gensim's, and
-gensim 0.186 and 0.193 (docs/speed.md). Why the heap's order trains better is
-not known.
+they train differently: on wiki106 x10 (skip-gram + hs, one epoch, 2 workers)
+ours gave SimLex 0.140 and 0.145 on word2vec C's tree (seeds 1 and 2), 0.149 and
+0.153 on it with the equal leaves shuffled, and 0.186, 0.165 and 0.181 on
+gensim's (seeds 1 to 3); gensim 0.186, 0.193 and 0.185 (docs/speed.md). Why the
+heap's order trains better is not known.
 """
 
 import numpy as np
