@@ -155,6 +155,27 @@ def test_checkpoint_of_another_configuration_is_refused(tmp_path, corpus, capsys
     assert any(p.name.startswith("superseded-") for p in (out / "checkpoints").iterdir())
 
 
+def test_hs_checkpoint_of_word2vec_cs_tree_is_refused(tmp_path, corpus, capsys):
+    """A hierarchical-softmax checkpoint written before the tree became gensim's (its
+    run has no huffman_tree) holds inner-node rows of another tree: not resumed."""
+    import json
+    from w2v.infra import checkpoint
+    out = tmp_path / "out"
+    assert small_run(corpus, out, "--loss", "hs") == 0
+    folder = str(out / "checkpoints")
+    newest = checkpoint.list_iterations(folder)[0]
+    path = checkpoint.state_path(folder, newest)
+    body = json.loads(open(path).read())
+    assert body["run"].pop("huffman_tree") == "gensim"
+    del body["sha256"]
+    body["sha256"] = checkpoint._digest(body)
+    with open(path, "w") as f:
+        json.dump(body, f)
+    assert small_run(corpus, out, "--loss", "hs") == 1
+    err = capsys.readouterr().err
+    assert "different run" in err and "huffman_tree" in err and "--no-resume" in err
+
+
 def test_bad_input_gives_clear_errors(tmp_path, corpus, capsys, monkeypatch):
     assert run_main("--corpus", tmp_path / "missing.txt", "--outdir", tmp_path / "o") == 1
     assert "not found" in capsys.readouterr().err

@@ -118,6 +118,9 @@ def make_trainer(o, vocab, encoded):
                     max_vocab=o.max_vocab, lowercase=o.lowercase, vocabulary=V,
                     dtype="float32", corpus=encoded.fingerprint or
                     fingerprint(encoded, vocab.words, vocab.counts))
+    if tree is not None:
+        # Before 709ecc2 the tree was word2vec C's: its inner nodes are other rows.
+        run_info["huffman_tree"] = "gensim"
     vectors = init_vectors(V, o.dim, o.seed)
     return Trainer(settings, encoded, tables, vectors), run_info
 
