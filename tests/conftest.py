@@ -1,5 +1,7 @@
 """Shared fixtures: a small treebank written in the real file formats."""
 
+import hashlib
+import json
 import os
 import random
 import signal
@@ -280,3 +282,14 @@ def _corpus_cache(tmp_path_factory):
         os.environ.pop("W2V_CACHE_DIR", None)
     else:
         os.environ["W2V_CACHE_DIR"] = before
+
+
+def resign_state(path, edit):
+    """Edit a state file, then recompute its checksum as the format defines it: what
+    someone editing it on purpose does. Only the field checks can catch that."""
+    body = json.loads(path.read_text())
+    edit(body)
+    body.pop("sha256", None)
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    body["sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    path.write_text(json.dumps(body))

@@ -12,6 +12,7 @@ import signal
 import numpy as np
 import pytest
 
+from tests.conftest import resign_state
 from w2v.infra import checkpoint, fileio
 from w2v.infra.checkpoint import CheckpointError
 
@@ -211,17 +212,6 @@ def test_pruning_leaves_newer_checkpoints_alone(tmp_path):
 
 # ---- corrupt, truncated, edited ------------------------------------------------------
 
-def _resign(path, edit):
-    """Edit a state file, then recompute its checksum as the format defines it: what
-    someone editing it on purpose does. Only the field checks can catch that."""
-    body = json.loads(path.read_text())
-    edit(body)
-    body.pop("sha256", None)
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    body["sha256"] = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    path.write_text(json.dumps(body))
-
-
 def _replace_array(directory, iteration, array):
     """Write ``array`` as checkpoint ``iteration``'s params with matching checksums."""
     buf = io.BytesIO()
@@ -232,7 +222,7 @@ def _replace_array(directory, iteration, array):
     def edit(body):
         body["arrays"]["params"] = {"sha256": hashlib.sha256(raw).hexdigest(),
                                     "shape": list(array.shape), "dtype": array.dtype.str}
-    _resign(directory / ("saved_state_%d.json" % iteration), edit)
+    resign_state(directory / ("saved_state_%d.json" % iteration), edit)
 
 
 def _bad_npy_header(d, shape=b"(4, 3"):
@@ -242,7 +232,7 @@ def _bad_npy_header(d, shape=b"(4, 3"):
     header = (b"{'descr': '<f8', 'fortran_order': False, 'shape': %s, }" % shape).ljust(117)
     raw = raw[:8] + (118).to_bytes(2, "little") + header + b"\n" + raw[10 + 118:]
     (d / "saved_params_20.npy").write_bytes(raw)
-    _resign(d / "saved_state_20.json", lambda b: b["arrays"]["params"].update(
+    resign_state(d / "saved_state_20.json", lambda b: b["arrays"]["params"].update(
         sha256=hashlib.sha256(raw).hexdigest()))
 
 
@@ -273,11 +263,11 @@ def _edit_unsigned(d):
 
 
 def _set(key, value):
-    return lambda d: _resign(d / "saved_state_20.json", lambda b: b.__setitem__(key, value))
+    return lambda d: resign_state(d / "saved_state_20.json", lambda b: b.__setitem__(key, value))
 
 
 def _delete(key):
-    return lambda d: _resign(d / "saved_state_20.json", lambda b: b.pop(key))
+    return lambda d: resign_state(d / "saved_state_20.json", lambda b: b.pop(key))
 
 
 CORRUPTIONS = {
@@ -292,7 +282,7 @@ CORRUPTIONS = {
                            r"not a checkpoint of this version"),
     "edited, checksum not redone": (_edit_unsigned,
                                     r"saved_state_20\.json does not match its own checksum"),
-    "older format value": (lambda d: _resign(d / "saved_state_20.json",
+    "older format value": (lambda d: resign_state(d / "saved_state_20.json",
                                              lambda b: b.update(format="word2vec-numpy 2")),
                            r"not a checkpoint of this version \(format 'word2vec-numpy"
                            r" checkpoint 3' expected\)"),
@@ -330,7 +320,7 @@ CORRUPTIONS = {
         r"announces a float64 array of shape \(2000000000000, 3\).*truncated or corrupt"),
     "values too large to train with": (lambda d: _replace_array(d, 20, np.full((4, 3), 1e200)),
                                        r"holds a value of 1e\+200, too large to train with"),
-    "another array name": (lambda d: _resign(d / "saved_state_20.json", lambda b: b.update(
+    "another array name": (lambda d: resign_state(d / "saved_state_20.json", lambda b: b.update(
         arrays={"weights": b["arrays"]["params"]})),
         r"holds arrays \['weights'\], this run needs \['params'\]"),
 }
