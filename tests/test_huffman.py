@@ -128,15 +128,21 @@ def gensim_paths(counts):
             for row in range(len(counts))]
 
 
+def assert_paths(tree, paths):
+    """Every row w of ``tree`` has the (codes, points) paths[w]."""
+    assert len(paths) == len(tree)
+    for w, (code, points) in enumerate(paths):
+        assert tree.path(w)[0].tolist() == code, w
+        assert tree.path(w)[1].tolist() == points, w
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_same_as_gensim_without_ties(seed):
     """With no equal weights anywhere, the Huffman tree is unique: gensim's and ours agree."""
     rng = np.random.default_rng(seed)
     counts = np.sort(rng.choice(10 ** 9, size=150, replace=False))[::-1]
     tree = build_huffman(counts)
-    for w, (code, points) in enumerate(gensim_paths(counts)):
-        assert tree.path(w)[0].tolist() == code
-        assert tree.path(w)[1].tolist() == points
+    assert_paths(tree, gensim_paths(counts))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -145,9 +151,7 @@ def test_same_as_gensim_with_ties(seed):
     so does ours, step for step."""
     counts = np.sort(np.random.default_rng(seed).integers(1, 20, size=400))[::-1]
     tree = build_huffman(counts)
-    for w, (code, points) in enumerate(gensim_paths(counts)):
-        assert tree.path(w)[0].tolist() == code
-        assert tree.path(w)[1].tolist() == points
+    assert_paths(tree, gensim_paths(counts))
 
 
 def test_equal_leaves_are_not_paired_as_vocabulary_neighbours():
@@ -173,6 +177,5 @@ def test_real_corpus_gets_gensims_tree():
     model = Word2Vec(vector_size=2, min_count=5, hs=1, negative=0)
     model.build_vocab(corpus_file=str(WIKI))
     assert len(model.wv) == len(vocab.words)
-    for w, word in enumerate(vocab.words):
-        assert tree.path(w)[0].tolist() == list(model.wv.get_vecattr(word, "code")), word
-        assert tree.path(w)[1].tolist() == list(model.wv.get_vecattr(word, "point")), word
+    assert_paths(tree, [(list(model.wv.get_vecattr(word, "code")),
+                         list(model.wv.get_vecattr(word, "point"))) for word in vocab.words])
