@@ -11,7 +11,8 @@ import pytest
 
 import run as run_module
 from tests.conftest import FIXTURE_WORDS, write_treebank
-from tests.test_checkpoint import _FullDisk, _replace_array, _resign
+from tests.conftest import resign_state
+from tests.test_checkpoint import _FullDisk, _replace_array
 from tests.test_resume import (
     PATHS,
     _args,
@@ -81,7 +82,7 @@ def _flip_a_parameter_bit(out):
 
 def _edit_state(edit):
     """An edit made on purpose: the checksum redone, only the field checks are left."""
-    return lambda out: _resign(_state_file(out), edit)
+    return lambda out: resign_state(_state_file(out), edit)
 
 
 def _as_dtype(dtype):
@@ -165,7 +166,7 @@ def test_edited_engine_seed_on_the_exact_path_is_refused(sst, tmp_path):
     args = _args(sst, out, 40, 20, "--exact")
     assert _run(*args).returncode == 0
     good = _params(out, 40)
-    _resign(_state_file(out, 40),
+    resign_state(_state_file(out, 40),
             lambda b: b["state"]["random"]["sources"][0].update(seed=1))
     r = _run(*args)
     assert r.returncode == 0, r.stderr

@@ -17,7 +17,8 @@ import pytest
 
 import sgd as sgd_module
 from sgd import sgd
-from tests.test_checkpoint import _FullDisk, _resign
+from tests.conftest import resign_state
+from tests.test_checkpoint import _FullDisk
 from utils.session import (
     TrainingDiverged,
     TrainingSession,
@@ -130,7 +131,7 @@ def test_an_edited_checkpoint_is_skipped_for_the_previous_one(tmp_path, capsys):
     full, _ = _run(tmp_path / "full", 60)
     _run(tmp_path / "part", 40)
     # A step that is a valid number but not the schedule's, its checksum redone.
-    _resign(tmp_path / "part" / "saved_state_40.json",
+    resign_state(tmp_path / "part" / "saved_state_40.json",
             lambda b: b["state"].update(step=0.02))
     capsys.readouterr()
     resumed, _ = _run(tmp_path / "part", 60)
